@@ -1,0 +1,402 @@
+package fiberfn
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// decoder fills one input struct type from form, multipart, query or JSON
+// arguments. Its field plan is built once, at registration.
+type decoder struct {
+	typ    reflect.Type
+	fields []fieldPlan
+	form   map[string]int // form name -> fields index
+	query  map[string]int // query name -> fields index
+}
+
+type fileKind uint8
+
+const (
+	notFile fileKind = iota
+	oneFile
+	manyFiles
+)
+
+type fieldPlan struct {
+	index []int
+	name  string // the form name, used in messages
+	slice bool
+	file  fileKind
+	set   func(v reflect.Value, s string) error
+}
+
+var (
+	fileHeaderPtr   = reflect.TypeFor[*multipart.FileHeader]()
+	fileHeaderSlice = reflect.TypeFor[[]*multipart.FileHeader]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func newDecoder(t reflect.Type) (*decoder, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("input type %s must be a struct (use struct{} for no arguments)", t)
+	}
+	d := &decoder{typ: t, form: map[string]int{}, query: map[string]int{}}
+	if err := d.addFields(t, nil); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *decoder) addFields(t reflect.Type, prefix []int) error {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		formTag, hasForm := tagName(f.Tag.Get("form"))
+		queryTag, hasQuery := tagName(f.Tag.Get("query"))
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && !hasForm {
+			if err := d.addFields(f.Type, index); err != nil {
+				return err
+			}
+			continue
+		}
+		if !f.IsExported() || formTag == "-" {
+			continue
+		}
+		p := fieldPlan{index: index, name: formTag}
+		if !hasForm {
+			p.name = f.Name
+		}
+		if !planField(&p, f.Type) {
+			if hasForm || hasQuery {
+				return fmt.Errorf("field %s (%s) cannot be decoded from a form", f.Name, f.Type)
+			}
+			continue // reachable through JSON only
+		}
+		n := len(d.fields)
+		d.fields = append(d.fields, p)
+		d.form[p.name] = n
+		if !hasForm {
+			d.form[strings.ToLower(f.Name)] = n
+		}
+		switch {
+		case hasQuery && queryTag != "-":
+			d.query[queryTag] = n
+		case !hasQuery:
+			d.query[p.name] = n
+			if !hasForm {
+				d.query[strings.ToLower(f.Name)] = n
+			}
+		}
+	}
+	return nil
+}
+
+// tagName returns the name part of a struct tag value and whether there was
+// one.
+func tagName(tag string) (string, bool) {
+	name, _, _ := strings.Cut(tag, ",")
+	return name, name != ""
+}
+
+// planField chooses how a field of type t is set, and reports whether it
+// can be decoded from form values at all.
+func planField(p *fieldPlan, t reflect.Type) bool {
+	switch t {
+	case fileHeaderPtr:
+		p.file = oneFile
+		return true
+	case fileHeaderSlice:
+		p.file = manyFiles
+		return true
+	}
+	if t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
+		p.slice = true
+		set := scalarSetter(t.Elem())
+		if set == nil {
+			return false
+		}
+		elem := t.Elem()
+		p.set = func(v reflect.Value, s string) error {
+			ev := reflect.New(elem).Elem()
+			if err := set(ev, s); err != nil {
+				return err
+			}
+			v.Set(reflect.Append(v, ev))
+			return nil
+		}
+		return true
+	}
+	p.set = scalarSetter(t)
+	return p.set != nil
+}
+
+// scalarSetter returns a function that parses s into a value of type t.
+// s may alias request memory: setters copy what they keep.
+func scalarSetter(t reflect.Type) func(reflect.Value, string) error {
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return func(v reflect.Value, s string) error {
+			return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+		}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		inner := scalarSetter(t.Elem())
+		if inner == nil {
+			return nil
+		}
+		elem := t.Elem()
+		return func(v reflect.Value, s string) error {
+			pv := reflect.New(elem)
+			if err := inner(pv.Elem(), s); err != nil {
+				return err
+			}
+			v.Set(pv)
+			return nil
+		}
+	case reflect.String:
+		return func(v reflect.Value, s string) error {
+			v.SetString(strings.Clone(s))
+			return nil
+		}
+	case reflect.Bool:
+		return func(v reflect.Value, s string) error {
+			b, ok := parseBool(s)
+			if !ok {
+				return errors.New("must be true or false")
+			}
+			v.SetBool(b)
+			return nil
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := t.Bits()
+		return func(v reflect.Value, s string) error {
+			if s == "" {
+				v.SetInt(0)
+				return nil
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, bits)
+			if err != nil {
+				return numberError(err, "a whole number")
+			}
+			v.SetInt(n)
+			return nil
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		bits := t.Bits()
+		return func(v reflect.Value, s string) error {
+			if s == "" {
+				v.SetUint(0)
+				return nil
+			}
+			n, err := strconv.ParseUint(strings.TrimSpace(s), 10, bits)
+			if err != nil {
+				return numberError(err, "a whole number of 0 or more")
+			}
+			v.SetUint(n)
+			return nil
+		}
+	case reflect.Float32, reflect.Float64:
+		bits := t.Bits()
+		return func(v reflect.Value, s string) error {
+			if s == "" {
+				v.SetFloat(0)
+				return nil
+			}
+			n, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
+			if err != nil {
+				return numberError(err, "a number")
+			}
+			v.SetFloat(n)
+			return nil
+		}
+	}
+	return nil
+}
+
+func numberError(err error, what string) error {
+	if errors.Is(err, strconv.ErrRange) {
+		return errors.New("is out of range")
+	}
+	return errors.New("must be " + what)
+}
+
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on", "true", "1", "yes", "checked":
+		return true, true
+	case "", "off", "false", "0", "no":
+		return false, true
+	}
+	return false, false
+}
+
+// fieldErrs collects decoding errors per field.
+type fieldErrs map[string]string
+
+func (fe *fieldErrs) add(name string, err error) {
+	if *fe == nil {
+		*fe = fieldErrs{}
+	}
+	if _, seen := (*fe)[name]; !seen {
+		(*fe)[name] = err.Error()
+	}
+}
+
+func (fe fieldErrs) asError() error {
+	if len(fe) == 0 {
+		return nil
+	}
+	msg := "Invalid input."
+	if len(fe) == 1 {
+		for k, v := range fe {
+			msg = fmt.Sprintf("Invalid value for field %q: %s.", k, v)
+		}
+	}
+	return &Error{Code: http.StatusBadRequest, Message: msg, Fields: map[string]string(fe)}
+}
+
+// set decodes one value into the field plan i of the struct v.
+func (d *decoder) set(v reflect.Value, i int, s string, errs *fieldErrs) {
+	p := &d.fields[i]
+	if p.file != notFile {
+		errs.add(p.name, errors.New("must be a file upload"))
+		return
+	}
+	fv := v.FieldByIndex(p.index)
+	if err := p.set(fv, s); err != nil {
+		errs.add(p.name, err)
+	}
+}
+
+// argsVisitor is what fasthttp's Args offers to walk its pairs.
+type argsVisitor interface {
+	VisitAll(f func(key, value []byte))
+}
+
+// decodeArgs fills v from url-encoded arguments (a form body or a query).
+func (d *decoder) decodeArgs(v reflect.Value, args argsVisitor, names map[string]int) error {
+	var errs fieldErrs
+	args.VisitAll(func(key, value []byte) {
+		if i, ok := names[string(key)]; ok {
+			d.set(v, i, unsafe.String(unsafe.SliceData(value), len(value)), &errs)
+		}
+	})
+	return errs.asError()
+}
+
+// decodeMultipart fills v from a parsed multipart form.
+func (d *decoder) decodeMultipart(v reflect.Value, form *multipart.Form) error {
+	var errs fieldErrs
+	for key, values := range form.Value {
+		if i, ok := d.form[key]; ok {
+			for _, s := range values {
+				d.set(v, i, s, &errs)
+			}
+		}
+	}
+	for key, files := range form.File {
+		i, ok := d.form[key]
+		if !ok || len(files) == 0 {
+			continue
+		}
+		p := &d.fields[i]
+		fv := v.FieldByIndex(p.index)
+		switch p.file {
+		case oneFile:
+			fv.Set(reflect.ValueOf(files[0]))
+		case manyFiles:
+			fv.Set(reflect.ValueOf(files))
+		default:
+			errs.add(p.name, errors.New("must be a text value, not a file"))
+		}
+	}
+	return errs.asError()
+}
+
+// decodeJSON fills in from a JSON body.
+func decodeJSON(body []byte, in any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	err := json.Unmarshal(body, in)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		msg := "must be " + jsonKind(typeErr.Type)
+		return &Error{
+			Code:    http.StatusBadRequest,
+			Message: fmt.Sprintf("Invalid value for field %q: %s.", typeErr.Field, msg),
+			Fields:  map[string]string{typeErr.Field: msg},
+		}
+	case errors.As(err, &syntaxErr):
+		return &Error{Code: http.StatusBadRequest, Message: fmt.Sprintf("Malformed JSON at byte %d: %v.", syntaxErr.Offset, syntaxErr)}
+	default:
+		return &Error{Code: http.StatusBadRequest, Message: "Malformed JSON: " + err.Error() + "."}
+	}
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
+	}
+}
+
+// bodyKind is the kind of a request body, by its Content-Type.
+type bodyKind uint8
+
+const (
+	bodyNone bodyKind = iota
+	bodyURLEncoded
+	bodyMultipart
+	bodyJSON
+	bodyUnsupported
+)
+
+func kindOf(c *fiber.Ctx) bodyKind {
+	ct := c.Request().Header.ContentType()
+	if i := bytes.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = bytes.TrimSpace(ct)
+	switch {
+	case len(ct) == 0:
+		if len(c.Body()) == 0 {
+			return bodyNone
+		}
+		return bodyUnsupported
+	case bytes.EqualFold(ct, []byte(fiber.MIMEApplicationForm)):
+		return bodyURLEncoded
+	case bytes.EqualFold(ct, []byte(fiber.MIMEMultipartForm)):
+		return bodyMultipart
+	case bytes.EqualFold(ct, []byte(fiber.MIMEApplicationJSON)):
+		return bodyJSON
+	}
+	return bodyUnsupported
+}

@@ -1,0 +1,181 @@
+package fiberfn
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"mime/multipart"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// FormState is what a form needs to show a failed submission again: the
+// error message, a message per field and the values the user typed
+// (never passwords). HTMX error templates get it as their binding; after a
+// plain (no-JavaScript) form post it is carried across the redirect once
+// and read with [Flash].
+//
+// Its methods are safe on a nil *FormState, so templates can call them
+// whether or not there was an error.
+type FormState struct {
+	// Fn is the name of the server function that failed.
+	Fn string `json:"fn"`
+	// Status is the HTTP status of the failure.
+	Status int `json:"status"`
+	// Message is the error shown to the user.
+	Message string `json:"msg"`
+	// Fields holds a message per field, by form name.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Values holds the submitted values, by form name.
+	Values map[string]string `json:"values,omitempty"`
+}
+
+// For returns f when it belongs to the server function named fn, else nil:
+// {{ with .Flash.For "add_task" }}...{{ end }}.
+func (f *FormState) For(fn string) *FormState {
+	if f == nil || f.Fn != fn {
+		return nil
+	}
+	return f
+}
+
+// Error returns the message of one field, or "".
+func (f *FormState) Error(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Fields[field]
+}
+
+// Value returns the submitted value of one field, or "".
+func (f *FormState) Value(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[field]
+}
+
+// HasError reports whether there is a message for the form or a field.
+func (f *FormState) HasError() bool {
+	return f != nil && (f.Message != "" || len(f.Fields) > 0)
+}
+
+// flashKey is the locals key of a flash already read in this request.
+type flashKey struct{}
+
+// Flash returns the state of the form whose plain (no-JavaScript) post
+// failed just before this request, or nil. It is read once: the cookie
+// that carried it is cleared in this response.
+func Flash(c *fiber.Ctx) *FormState {
+	if f, ok := c.Locals(flashKey{}).(*FormState); ok {
+		return f
+	}
+	name := flashCookieName(c)
+	raw := c.Cookies(name)
+	if raw == "" {
+		return nil
+	}
+	f := decodeFlash(raw)
+	c.Locals(flashKey{}, f)
+	c.Cookie(&fiber.Cookie{Name: name, Path: "/", Expires: time.Unix(1, 0), MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	return f
+}
+
+func flashCookieName(c *fiber.Ctx) string {
+	if st, ok := c.Locals(stateKey{}).(*requestState); ok && st.plugin != nil {
+		return st.plugin.cfg.FlashCookie
+	}
+	return ConfigDefault.FlashCookie
+}
+
+// maxFlashCookie keeps the flash cookie well under browsers' 4 KiB limit.
+const maxFlashCookie = 3000
+
+func encodeFlash(f *FormState) string {
+	b, _ := json.Marshal(f)
+	if len(b)*4/3 > maxFlashCookie {
+		f.Values = nil
+		b, _ = json.Marshal(f)
+	}
+	if len(b)*4/3 > maxFlashCookie {
+		f.Fields = nil
+		if len(f.Message) > 500 {
+			f.Message = f.Message[:500]
+		}
+		b, _ = json.Marshal(f)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeFlash(raw string) *FormState {
+	if len(raw) > 4096 {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil
+	}
+	var f FormState
+	if json.Unmarshal(b, &f) != nil || f.Fn == "" {
+		return nil
+	}
+	return &f
+}
+
+// maxCarriedValue is the longest value carried back to a form.
+const maxCarriedValue = 1000
+
+// submittedValues returns the first value of each submitted field, without
+// sensitive fields and files.
+func submittedValues(c *fiber.Ctx, kind bodyKind, m *meta) map[string]string {
+	values := map[string]string{}
+	add := func(k, v string) {
+		if _, seen := values[k]; seen || isSensitive(k, m.sensitive) {
+			return
+		}
+		if len(v) > maxCarriedValue {
+			v = v[:maxCarriedValue]
+		}
+		values[k] = strings.Clone(v)
+	}
+	switch kind {
+	case bodyURLEncoded:
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { add(string(k), string(v)) })
+	case bodyMultipart:
+		var form *multipart.Form
+		form, err := c.MultipartForm()
+		if err == nil {
+			for k, vs := range form.Value {
+				if len(vs) > 0 {
+					add(k, vs[0])
+				}
+			}
+		}
+	case bodyJSON:
+		var obj map[string]any
+		if json.Unmarshal(c.Body(), &obj) == nil {
+			for k, v := range obj {
+				if s, ok := v.(string); ok {
+					add(k, s)
+				}
+			}
+		}
+	case bodyNone:
+		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { add(string(k), string(v)) })
+	}
+	return values
+}
+
+func isSensitive(field string, extra []string) bool {
+	lower := strings.ToLower(field)
+	if strings.Contains(lower, "password") || strings.Contains(lower, "secret") || strings.Contains(lower, "token") {
+		return true
+	}
+	for _, s := range extra {
+		if strings.EqualFold(s, field) {
+			return true
+		}
+	}
+	return false
+}

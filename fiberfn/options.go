@@ -1,0 +1,63 @@
+package fiberfn
+
+// meta describes a registered function, independent of its types.
+type meta struct {
+	name, path    string
+	readOnly      bool
+	render        string
+	errorTemplate string
+	errorTarget   string
+	errorSwap     string
+	bodyLimit     int
+	sensitive     []string
+}
+
+// Option configures a server function at registration.
+type Option func(*meta)
+
+// WithPath serves the function at path instead of "/api/<name>".
+func WithPath(path string) Option {
+	return func(m *meta) { m.path = path }
+}
+
+// ReadOnly marks a function without side effects: besides POST it may then
+// be called with GET and query arguments (for hx-get, active search).
+// Arguments are decoded by their `query` tag, falling back to `form`.
+func ReadOnly() Option {
+	return func(m *meta) { m.readOnly = true }
+}
+
+// Render names the template (in the app's view engine) rendered, without a
+// layout, as the fragment HTMX callers get; the function's result is its
+// binding. Without it HTMX callers get 204 No Content.
+func Render(template string) Option {
+	return func(m *meta) { m.render = template }
+}
+
+// ErrorTemplate names the template rendered for HTMX callers when the
+// function fails, with a *[FormState] (message, field errors and the
+// submitted values) as its binding. Without it a built-in, HTML-escaped
+// error fragment is sent.
+func ErrorTemplate(template string) Option {
+	return func(m *meta) { m.errorTemplate = template }
+}
+
+// ErrorTarget sets the HX-Retarget and HX-Reswap headers of the function's
+// HTMX error responses (see [Config].ErrorTarget). Use ("this",
+// "outerHTML") with [ErrorTemplate] to re-render the whole form.
+func ErrorTarget(selector, swap string) Option {
+	return func(m *meta) { m.errorTarget, m.errorSwap = selector, swap }
+}
+
+// BodyLimit sets the largest request body, in bytes, the function accepts
+// (for file uploads, say), overriding [Config].BodyLimit.
+func BodyLimit(n int) Option {
+	return func(m *meta) { m.bodyLimit = n }
+}
+
+// Sensitive names form fields that are never carried back to a form after
+// an error. Fields whose names contain "password", "secret" or "token" are
+// never carried back in any case.
+func Sensitive(fields ...string) Option {
+	return func(m *meta) { m.sensitive = append(m.sensitive, fields...) }
+}
