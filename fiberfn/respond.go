@@ -43,6 +43,9 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 	var in In
 	kind, err := f.decode(c, &in)
 	if err != nil {
+		if kind == bodyUnsupported {
+			return p.writeError(c, &f.meta, kind, err.(*Error), false)
+		}
 		return p.fail(c, &f.meta, kind, err)
 	}
 	if v, ok := any(&in).(Validator); ok {

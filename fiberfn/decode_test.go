@@ -1,0 +1,218 @@
+package fiberfn
+
+import (
+	"mime/multipart"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+type embedded struct {
+	Page int `form:"page"`
+}
+
+type richInput struct {
+	embedded
+	Name     string                  `form:"name" json:"name"`
+	Tags     []string                `form:"tag" json:"tags"`
+	IDs      []int64                 `form:"id" json:"ids"`
+	Price    float64                 `form:"price"`
+	Small    uint8                   `form:"small"`
+	Maybe    *int                    `form:"maybe"`
+	Check    bool                    `form:"check"`
+	When     time.Time               `form:"when"`
+	Untagged string                  // decoded by its field name
+	Skipped  string                  `form:"-"`
+	Avatar   *multipart.FileHeader   `form:"avatar"`
+	Photos   []*multipart.FileHeader `form:"photo"`
+	Nested   map[string]int          `json:"nested"` // JSON only
+	hidden   string
+}
+
+func TestDecodeForm(t *testing.T) {
+	var got richInput
+	app, _ := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "rich", func(c *fiber.Ctx, in richInput) (struct{}, error) {
+			got = in
+			return struct{}{}, nil
+		})
+	}, nil)
+	body := "name=Ann&tag=a&tag=b&id=1&id=2&price=2.5&small=7&maybe=3&check=on&when=2026-11-25T10:00:00Z&untagged=u&Skipped=no&page=4&hidden=x&unknown=ignored"
+	resp, b := do(t, app, req{path: "/api/rich", body: body, headers: formCT})
+	if resp.StatusCode != 302 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	three := 3
+	want := richInput{embedded: embedded{Page: 4}, Name: "Ann", Tags: []string{"a", "b"}, IDs: []int64{1, 2}, Price: 2.5, Small: 7, Maybe: &three, Check: true,
+		When: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), Untagged: "u"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestDecodeMultipartFiles(t *testing.T) {
+	var got richInput
+	app, _ := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "upload", func(c *fiber.Ctx, in richInput) (struct{}, error) {
+			got = in
+			return struct{}{}, nil
+		})
+	}, nil)
+	var sb strings.Builder
+	w := multipart.NewWriter(&sb)
+	_ = w.WriteField("name", "Ann")
+	fw, _ := w.CreateFormFile("avatar", "me.png")
+	_, _ = fw.Write([]byte("PNG"))
+	for _, n := range []string{"a.jpg", "b.jpg"} {
+		fw, _ = w.CreateFormFile("photo", n)
+		_, _ = fw.Write([]byte(n))
+	}
+	_ = w.Close()
+	resp, b := do(t, app, req{path: "/api/upload", body: sb.String(), headers: map[string]string{"Content-Type": w.FormDataContentType(), "Accept": "application/json"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	if got.Name != "Ann" || got.Avatar == nil || got.Avatar.Filename != "me.png" || got.Avatar.Size != 3 || len(got.Photos) != 2 {
+		t.Fatalf("decoded %+v", got)
+	}
+	// A text value for a file field, and a file for a text field, are 400s.
+	sb.Reset()
+	w = multipart.NewWriter(&sb)
+	_ = w.WriteField("avatar", "not a file")
+	fw, _ = w.CreateFormFile("name", "x.txt")
+	_, _ = fw.Write([]byte("x"))
+	_ = w.Close()
+	resp, b = do(t, app, req{path: "/api/upload", body: sb.String(), headers: map[string]string{"Content-Type": w.FormDataContentType(), "Accept": "application/json"}})
+	if resp.StatusCode != 400 || !strings.Contains(b, `"avatar":"must be a file upload"`) || !strings.Contains(b, `"name":"must be a text value, not a file"`) {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	var got richInput
+	app, _ := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "rich", func(c *fiber.Ctx, in richInput) (struct{}, error) {
+			got = in
+			return struct{}{}, nil
+		})
+	}, nil)
+	resp, b := do(t, app, req{path: "/api/rich", body: `{"name":"Ann","tags":["x"],"nested":{"a":1}}`, headers: jsonCT})
+	if resp.StatusCode != 200 || got.Name != "Ann" || got.Nested["a"] != 1 || len(got.Tags) != 1 {
+		t.Fatalf("status %d %s: %+v", resp.StatusCode, b, got)
+	}
+	resp, _ = do(t, app, req{path: "/api/rich", body: ``, headers: jsonCT})
+	if resp.StatusCode != 200 {
+		t.Fatalf("empty JSON body: status %d", resp.StatusCode)
+	}
+}
+
+func TestRegisterRejectsMistakes(t *testing.T) {
+	ok := func(c *fiber.Ctx, in struct{}) (struct{}, error) { return struct{}{}, nil }
+	tests := []struct {
+		name  string
+		reg   func(r *Registry)
+		panic string
+	}{
+		{"duplicate name", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "a", ok, WithPath("/other")) }, `"a" is already registered`},
+		{"duplicate path", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "b", ok, WithPath("/api/a")) }, `path /api/a is already used by "a"`},
+		{"bad name", func(r *Registry) { RegisterOn(r, "a b", ok) }, "a name is"},
+		{"bad path", func(r *Registry) { RegisterOn(r, "a", ok, WithPath("api/a")) }, "must start with /"},
+		{"non-struct input", func(r *Registry) {
+			RegisterOn(r, "s", func(c *fiber.Ctx, in string) (struct{}, error) { return struct{}{}, nil })
+		}, "must be a struct"},
+		{"undecodable tagged field", func(r *Registry) {
+			RegisterOn(r, "m", func(c *fiber.Ctx, in struct {
+				M map[string]string `form:"m"`
+			}) (struct{}, error) {
+				return struct{}{}, nil
+			})
+		}, "cannot be decoded from a form"},
+		{"nil function", func(r *Registry) { RegisterOn[struct{}, struct{}](r, "n", nil) }, "nil function"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				if r == nil || !strings.Contains(r.(string), tt.panic) {
+					t.Fatalf("panic %v, want one containing %q", r, tt.panic)
+				}
+			}()
+			tt.reg(NewRegistry())
+		})
+	}
+}
+
+func TestCustomPathAndCall(t *testing.T) {
+	reg := NewRegistry()
+	fn := RegisterOn(reg, "double", func(c *fiber.Ctx, in struct{ N int }) (int, error) { return in.N * 2, nil }, WithPath("/rpc/double"))
+	if fn.Path() != "/rpc/double" || fn.Name() != "double" {
+		t.Fatalf("path %q name %q", fn.Path(), fn.Name())
+	}
+	if got, err := fn.Call(nil, struct{ N int }{N: 21}); err != nil || got != 42 {
+		t.Fatalf("Call = %d, %v", got, err)
+	}
+	if p, ok := reg.Path("double"); !ok || p != "/rpc/double" {
+		t.Fatalf("Registry.Path = %q, %v", p, ok)
+	}
+	app := fiber.New()
+	app.Use(New(Config{Registry: reg}))
+	resp, err := app.Test(httptestJSON("/rpc/double", `{"N":4}`), -1)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %v, %v", resp, err)
+	}
+}
+
+type validated struct {
+	Title string `form:"title"`
+}
+
+func (v validated) Validate() error {
+	if v.Title == "" {
+		return FieldErrors{"title": "required"}
+	}
+	return nil
+}
+
+func TestValidatorRunsBeforeTheFunction(t *testing.T) {
+	called := false
+	app, _ := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "v", func(c *fiber.Ctx, in validated) (struct{}, error) {
+			called = true
+			return struct{}{}, nil
+		})
+	}, nil)
+	resp, b := do(t, app, req{path: "/api/v", body: "title=", headers: jsonAccept(formCT)})
+	if resp.StatusCode != 422 || called || !strings.Contains(b, `"title":"required"`) {
+		t.Fatalf("status %d called %v body %s", resp.StatusCode, called, b)
+	}
+}
+
+func FuzzDecodeForm(f *testing.F) {
+	for _, s := range []string{"name=a&tag=b&id=1", "id=x", "price=1e400", "maybe=&small=300", "%zz=1", "check=maybe&when=notatime"} {
+		f.Add(s)
+	}
+	dec, err := newDecoder(reflect.TypeFor[richInput]())
+	if err != nil {
+		f.Fatal(err)
+	}
+	app := fiber.New()
+	f.Fuzz(func(t *testing.T, body string) {
+		c := app.AcquireCtx(&fasthttpCtx{})
+		defer app.ReleaseCtx(c)
+		c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
+		c.Request().SetBodyString(body)
+		var in richInput
+		err := dec.decodeArgs(reflect.ValueOf(&in).Elem(), c.Request().PostArgs(), dec.form)
+		if err == nil {
+			return
+		}
+		ue, ok := err.(*Error)
+		if !ok || ue.Code != http.StatusBadRequest || len(ue.Fields) == 0 {
+			t.Fatalf("decode error %#v is not a 400 naming a field", err)
+		}
+	})
+}
