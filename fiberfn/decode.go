@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -23,6 +24,23 @@ type decoder struct {
 	fields []fieldPlan
 	form   map[string]int // form name -> fields index
 	query  map[string]int // query name -> fields index
+
+	formKeys, queryKeys []argKey // the same, as slices to walk per request
+}
+
+// argKey names the argument that fills fields[index].
+type argKey struct {
+	name  string
+	index int
+}
+
+func keysOf(m map[string]int) []argKey {
+	keys := make([]argKey, 0, len(m))
+	for k, i := range m {
+		keys = append(keys, argKey{name: k, index: i})
+	}
+	sort.Slice(keys, func(a, b int) bool { return keys[a].name < keys[b].name })
+	return keys
 }
 
 type fileKind uint8
@@ -55,6 +73,7 @@ func newDecoder(t reflect.Type) (*decoder, error) {
 	if err := d.addFields(t, nil); err != nil {
 		return nil, err
 	}
+	d.formKeys, d.queryKeys = keysOf(d.form), keysOf(d.query)
 	return d, nil
 }
 
@@ -279,19 +298,32 @@ func (d *decoder) set(v reflect.Value, i int, s string, errs *fieldErrs) {
 	}
 }
 
-// argsVisitor is what fasthttp's Args offers to walk its pairs.
-type argsVisitor interface {
-	VisitAll(f func(key, value []byte))
+// argsSource is what fasthttp's Args offers to read arguments by name.
+type argsSource interface {
+	Peek(key string) []byte
+	PeekMulti(key string) [][]byte
+	Has(key string) bool
 }
 
-// decodeArgs fills v from url-encoded arguments (a form body or a query).
-func (d *decoder) decodeArgs(v reflect.Value, args argsVisitor, names map[string]int) error {
+// decodeArgs fills v from url-encoded arguments (a form body or a query),
+// looking each field up by name: no per-request closures or maps.
+func (d *decoder) decodeArgs(v reflect.Value, args argsSource, names []argKey) error {
 	var errs fieldErrs
-	args.VisitAll(func(key, value []byte) {
-		if i, ok := names[string(key)]; ok {
-			d.set(v, i, unsafe.String(unsafe.SliceData(value), len(value)), &errs)
+	for _, k := range names {
+		key, i := k.name, k.index
+		p := &d.fields[i]
+		if p.slice {
+			for _, b := range args.PeekMulti(key) {
+				d.set(v, i, unsafe.String(unsafe.SliceData(b), len(b)), &errs)
+			}
+			continue
 		}
-	})
+		b := args.Peek(key)
+		if len(b) == 0 && !args.Has(key) {
+			continue
+		}
+		d.set(v, i, unsafe.String(unsafe.SliceData(b), len(b)), &errs)
+	}
 	return errs.asError()
 }
 

@@ -206,7 +206,7 @@ func FuzzDecodeForm(f *testing.F) {
 		c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
 		c.Request().SetBodyString(body)
 		var in richInput
-		err := dec.decodeArgs(reflect.ValueOf(&in).Elem(), c.Request().PostArgs(), dec.form)
+		err := dec.decodeArgs(reflect.ValueOf(&in).Elem(), c.Request().PostArgs(), dec.formKeys)
 		if err == nil {
 			return
 		}

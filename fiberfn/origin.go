@@ -1,8 +1,8 @@
 package fiberfn
 
 import (
+	"bytes"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,27 +16,43 @@ var errCrossOrigin = &Error{Code: http.StatusForbidden, Message: "Cross-origin r
 // other Sec-Fetch-Site is refused; without it, an Origin whose host differs
 // from the request's Host is refused; a request with neither header (curl,
 // server to server) passes. Trusted origins always pass.
-func originAllowed(c *fiber.Ctx, trusted []string) bool {
+func originAllowed(c *fiber.Ctx, h *fnHeaders, trusted []string) bool {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return true
 	}
-	switch site := c.Get("Sec-Fetch-Site"); site {
+	switch site := string(h.secFetchSite); site {
 	case "same-origin", "none":
 		return true
 	case "":
-		origin := c.Get(fiber.HeaderOrigin)
-		if origin == "" {
+		if len(h.origin) == 0 {
 			return true
 		}
-		if u, err := url.Parse(origin); err == nil && u.Host != "" &&
-			strings.EqualFold(u.Host, string(c.Request().Host())) {
+		if host := originHost(h.origin); len(host) > 0 && bytes.EqualFold(host, c.Request().Header.Host()) {
 			return true
 		}
-		return isTrusted(origin, trusted)
+		return isTrusted(string(h.origin), trusted)
 	default:
-		return isTrusted(c.Get(fiber.HeaderOrigin), trusted)
+		return isTrusted(string(h.origin), trusted)
 	}
+}
+
+// originHost returns the host[:port] of an Origin header value
+// ("https://example.com:8443"), or "" when it is not an http(s) origin.
+func originHost(origin []byte) []byte {
+	var rest []byte
+	switch {
+	case bytes.HasPrefix(origin, []byte("https://")):
+		rest = origin[len("https://"):]
+	case bytes.HasPrefix(origin, []byte("http://")):
+		rest = origin[len("http://"):]
+	default:
+		return nil
+	}
+	if bytes.ContainsAny(rest, "/?#@") {
+		return nil
+	}
+	return rest
 }
 
 func isTrusted(origin string, trusted []string) bool {

@@ -1,6 +1,7 @@
 package fiberfn
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -52,9 +53,13 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 		}
 	}()
 	err = c.Next()
+	if err != nil {
+		err = asFiberError(err)
+	}
 	r := &st.resp
 	r.applyHeaders(c)
 	if r.redirect.kind != noRedirect {
+		varyHX(c)
 		writeRedirect(c, r.redirect, IsHTMX(c), p.cfg.RedirectStatus)
 	} else {
 		r.applyStatus(c)
@@ -65,13 +70,14 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 // serveFn checks method, origin and size, then runs the function.
 func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error) {
 	m := ep.info()
-	c.Vary(HeaderHXRequest)
+	varyHX(c)
+	st.hdr.read(c)
 	defer func() {
 		if r := recover(); r != nil {
 			p.logPanic(c, m.name, r)
 			c.Response().Reset()
-			c.Vary(HeaderHXRequest)
-			err = p.writeError(c, m, bodyNone, &Error{Code: http.StatusInternalServerError, Message: internalMessage}, false)
+			varyHX(c)
+			err = p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusInternalServerError, Message: internalMessage}, false)
 		}
 	}()
 	switch method := c.Method(); {
@@ -83,31 +89,45 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 			allow = "GET, HEAD, POST"
 		}
 		c.Set(fiber.HeaderAllow, allow)
-		return p.writeError(c, m, bodyNone, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + method + " is not allowed; use " + allow + "."}, false)
+		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + method + " is not allowed; use " + allow + "."}, false)
 	}
-	if !p.cfg.DisableOriginCheck && !originAllowed(c, p.cfg.TrustedOrigins) {
-		return p.writeError(c, m, bodyNone, errCrossOrigin, false)
+	if !p.cfg.DisableOriginCheck && !originAllowed(c, &st.hdr, p.cfg.TrustedOrigins) {
+		return p.writeError(c, st, m, bodyNone, errCrossOrigin, false)
 	}
 	limit := m.bodyLimit
 	if limit <= 0 {
 		limit = p.cfg.BodyLimit
 	}
 	if c.Request().Header.ContentLength() > limit || len(c.Request().Body()) > limit {
-		return p.writeError(c, m, bodyNone, &Error{Code: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("The request is too large (limit %d bytes).", limit)}, false)
+		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("The request is too large (limit %d bytes).", limit)}, false)
 	}
-	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && enc != "identity" {
-		return p.writeError(c, m, bodyNone, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
+	if enc := st.hdr.contentEncoding; len(enc) > 0 && string(enc) != "identity" {
+		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
 	}
 	return ep.serve(c, st)
 }
 
 // fail answers a failed decode, validation or function call.
-func (p *plugin) fail(c *fiber.Ctx, m *meta, kind bodyKind, err error) error {
+func (p *plugin) fail(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, err error) error {
 	ue, internal := asUserError(err)
 	if internal {
 		p.cfg.Logger.Error("fiberfn: server function failed", "fn", m.name, "path", c.Path(), "err", err)
 	}
-	return p.writeError(c, m, kind, ue, true)
+	return p.writeError(c, st, m, kind, ue, true)
+}
+
+// asFiberError gives errors meant for the user (*Error, FieldErrors) the
+// *fiber.Error shape that Fiber's error handlers understand; other errors
+// pass unchanged.
+func asFiberError(err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	if ue, internal := asUserError(err); !internal {
+		return fiber.NewError(ue.Code, ue.Message)
+	}
+	return err
 }
 
 func (p *plugin) logPanic(c *fiber.Ctx, fn string, r any) {

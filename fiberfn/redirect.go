@@ -87,6 +87,9 @@ func checkRedirect(location string, allowedHosts []string) error {
 	if strings.HasPrefix(location, "//") {
 		return refused(location, "scheme-relative target")
 	}
+	if location[0] == '/' {
+		return nil // a path on this site: the common case, no parsing needed
+	}
 	u, err := url.Parse(location)
 	if err != nil {
 		return refused(location, "malformed URL")
@@ -130,8 +133,8 @@ func strconvQuote(s string) string {
 }
 
 // writeRedirect writes the redirect r for the caller.
+// The caller adds Vary: HX-Request.
 func writeRedirect(c *fiber.Ctx, r redirect, htmx bool, defaultStatus int) {
-	c.Vary(HeaderHXRequest)
 	if htmx {
 		c.Status(http.StatusOK)
 		if r.kind == clientNavigation {
@@ -149,6 +152,11 @@ func writeRedirect(c *fiber.Ctx, r redirect, htmx bool, defaultStatus int) {
 	c.Status(status)
 }
 
+// varyHX adds "Vary: HX-Request": the answer differs for HTMX callers.
+func varyHX(c *fiber.Ctx) {
+	c.Response().Header.Add(fiber.HeaderVary, HeaderHXRequest)
+}
+
 // sameOriginReferer returns the path and query of the request's Referer
 // when it is on this host, else fallback.
 func sameOriginReferer(c *fiber.Ctx, fallback string) string {
@@ -157,7 +165,7 @@ func sameOriginReferer(c *fiber.Ctx, fallback string) string {
 		return fallback
 	}
 	u, err := url.Parse(ref)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, string(c.Request().Host())) {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, string(c.Request().Header.Host())) {
 		return fallback
 	}
 	target := u.EscapedPath()

@@ -20,16 +20,6 @@ const (
 	jsonCaller
 )
 
-func callerOf(c *fiber.Ctx, kind bodyKind) caller {
-	if IsHTMX(c) {
-		return htmxCaller
-	}
-	if kind == bodyJSON || strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) {
-		return jsonCaller
-	}
-	return plainCaller
-}
-
 // Validator is implemented by inputs that check themselves after decoding.
 // A non-nil error (typically [FieldErrors]) is answered like an error of the
 // function, which is then not called.
@@ -44,21 +34,21 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 	kind, err := f.decode(c, &in)
 	if err != nil {
 		if kind == bodyUnsupported {
-			return p.writeError(c, &f.meta, kind, err.(*Error), false)
+			return p.writeError(c, st, &f.meta, kind, err.(*Error), false)
 		}
-		return p.fail(c, &f.meta, kind, err)
+		return p.fail(c, st, &f.meta, kind, err)
 	}
 	if v, ok := any(&in).(Validator); ok {
 		if err := v.Validate(); err != nil {
-			return p.fail(c, &f.meta, kind, err)
+			return p.fail(c, st, &f.meta, kind, err)
 		}
 	}
 	out, err := f.fn(c, in)
 	if err != nil {
-		return p.fail(c, &f.meta, kind, err)
+		return p.fail(c, st, &f.meta, kind, err)
 	}
 	r := &st.resp
-	who := callerOf(c, kind)
+	who := st.hdr.caller(kind)
 	switch {
 	case r.redirect.kind != noRedirect:
 		r.applyHeaders(c)
@@ -66,13 +56,13 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 		return nil
 	case who == jsonCaller:
 		if err := c.JSON(out); err != nil {
-			return p.fail(c, &f.meta, kind, err)
+			return p.fail(c, st, &f.meta, kind, err)
 		}
 	case who == htmxCaller:
 		if f.render == "" {
 			c.Status(http.StatusNoContent)
 		} else if err := c.Render(f.render, out, ""); err != nil {
-			return p.fail(c, &f.meta, kind, err)
+			return p.fail(c, st, &f.meta, kind, err)
 		}
 	default:
 		c.Location(sameOriginReferer(c, "/"))
@@ -87,12 +77,12 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 func (f *Fn[In, Out]) decode(c *fiber.Ctx, in *In) (bodyKind, error) {
 	method := c.Method()
 	if method == fiber.MethodGet || method == fiber.MethodHead {
-		return bodyNone, f.dec.decodeArgs(reflect.ValueOf(in).Elem(), c.Request().URI().QueryArgs(), f.dec.query)
+		return bodyNone, f.dec.decodeArgs(reflect.ValueOf(in).Elem(), c.Request().URI().QueryArgs(), f.dec.queryKeys)
 	}
 	kind := kindOf(c)
 	switch kind {
 	case bodyURLEncoded:
-		return kind, f.dec.decodeArgs(reflect.ValueOf(in).Elem(), c.Request().PostArgs(), f.dec.form)
+		return kind, f.dec.decodeArgs(reflect.ValueOf(in).Elem(), c.Request().PostArgs(), f.dec.formKeys)
 	case bodyMultipart:
 		form, err := c.MultipartForm()
 		if err != nil {
@@ -120,8 +110,8 @@ type errorBody struct {
 // post is redirected back with the message and its values; without, it
 // gets a plain-text error (for refusals such as 403, 405 or 413, where
 // nothing should be carried back).
-func (p *plugin) writeError(c *fiber.Ctx, m *meta, kind bodyKind, ue *Error, carry bool) error {
-	switch callerOf(c, kind) {
+func (p *plugin) writeError(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, ue *Error, carry bool) error {
+	switch st.hdr.caller(kind) {
 	case jsonCaller:
 		return c.Status(ue.Code).JSON(errorBody{Error: ue.Message, Fields: ue.Fields})
 	case htmxCaller:

@@ -15,7 +15,7 @@ import (
 type ResponseOptions struct {
 	status  int
 	headers []headerOp
-	cookies []*fiber.Cookie
+	cookies []fiber.Cookie
 	redirect
 }
 
@@ -57,15 +57,15 @@ func (r *ResponseOptions) Header(key string) (string, bool) {
 	return "", false
 }
 
-// SetCookie adds a cookie to the response.
+// SetCookie adds a copy of cookie to the response.
 func (r *ResponseOptions) SetCookie(cookie *fiber.Cookie) {
 	if cookie != nil {
-		r.cookies = append(r.cookies, cookie)
+		r.cookies = append(r.cookies, *cookie)
 	}
 }
 
-// Cookies returns the cookies added with SetCookie.
-func (r *ResponseOptions) Cookies() []*fiber.Cookie {
+// Cookies returns copies of the cookies added with SetCookie.
+func (r *ResponseOptions) Cookies() []fiber.Cookie {
 	return r.cookies
 }
 
@@ -88,8 +88,8 @@ func (r *ResponseOptions) applyHeaders(c *fiber.Ctx) {
 			c.Set(h.key, h.value)
 		}
 	}
-	for _, ck := range r.cookies {
-		c.Cookie(ck)
+	for i := range r.cookies {
+		c.Cookie(&r.cookies[i])
 	}
 }
 

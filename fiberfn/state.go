@@ -13,7 +13,7 @@ type stateKey struct{}
 type requestState struct {
 	resp   ResponseOptions
 	plugin *plugin
-	flash  *FormState
+	hdr    fnHeaders // read for server function requests only
 }
 
 var statePool = sync.Pool{New: func() any { return new(requestState) }}
@@ -27,7 +27,7 @@ func acquireState(p *plugin) *requestState {
 func releaseState(st *requestState) {
 	st.resp.reset()
 	st.plugin = nil
-	st.flash = nil
+	st.hdr = fnHeaders{}
 	statePool.Put(st)
 }
 
