@@ -1,0 +1,33 @@
+// Package public holds the demo's static files: the vendored htmx builds and
+// the stylesheet. They are embedded so that the demo binary serves them
+// without a files directory next to it, for example with
+//
+//	app.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(public.FS)}))
+//
+// A file's URL is "/public/" followed by its path in FS, such as
+// "/public/css/app.css" or "/public/vendor/htmx-4.0.1/htmx.min.js".
+//
+// The htmx files come unchanged from the htmx.org npm package; `task vendor`
+// refreshes them. Each version's LICENSE sits next to its htmx.min.js.
+package public
+
+import "embed"
+
+// FS holds the static files: css/app.css and vendor/htmx-<version>/.
+//
+//go:embed css vendor
+var FS embed.FS
+
+// HTMXDefault is the htmx version that the demo serves by default. Its script
+// is at "/public/vendor/htmx-" + HTMXDefault + "/htmx.min.js".
+const HTMXDefault = "4.0.1"
+
+// HTMXLegacy is the older htmx version that the demo can serve instead, so
+// that the browser tests prove that fiberfn also works with htmx 2.x clients.
+const HTMXLegacy = "2.0.11"
+
+// HTMXScript returns the URL path of the htmx.min.js of the given version,
+// for example "/public/vendor/htmx-4.0.1/htmx.min.js".
+func HTMXScript(version string) string {
+	return "/public/vendor/htmx-" + version + "/htmx.min.js"
+}
