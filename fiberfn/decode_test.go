@@ -30,7 +30,7 @@ type richInput struct {
 	Avatar   *multipart.FileHeader   `form:"avatar"`
 	Photos   []*multipart.FileHeader `form:"photo"`
 	Nested   map[string]int          `json:"nested"` // JSON only
-	hidden   string // unexported: never decoded
+	hidden   string                  // unexported: never decoded
 }
 
 func TestDecodeForm(t *testing.T) {

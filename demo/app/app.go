@@ -1,0 +1,204 @@
+// Package app is the fiberfn demo: a multi-user task list with session
+// authentication, in the spirit of Leptos' session_auth_axum example,
+// built only from fiberfn server functions. Every form works with
+// JavaScript (htmx swaps fragments) and without (plain posts and
+// redirects).
+//
+// The demo binary in ../ wires it to flags and signals; tests build it
+// in-process with [New].
+package app
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/fiberfn/fiberfn/public"
+	"github.com/fiberfn/fiberfn/templates"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/template/html/v2"
+)
+
+// Options configure [New].
+type Options struct {
+	// DBPath is the SQLite file of users, tasks and sessions; its
+	// directory is created when missing. Required.
+	DBPath string
+
+	// DevDir, when set, is a repository root whose templates/ and
+	// public/ are served from disk (templates re-parsed on every
+	// request) for live editing. Otherwise the embedded copies are used.
+	DevDir string
+
+	// HTMXVersion is the vendored htmx the pages load.
+	// Default: public.HTMXDefault.
+	HTMXVersion string
+
+	// Logger receives errors. Default: slog.Default().
+	Logger *slog.Logger
+
+	// BcryptCost is the bcrypt cost of password hashes.
+	// Default: bcrypt.DefaultCost. Tests use bcrypt.MinCost.
+	BcryptCost int
+
+	// SecureCookies marks the session cookie Secure, for deployments
+	// behind HTTPS.
+	SecureCookies bool
+}
+
+// BodyLimit is the largest request body Fiber reads. The fiberfn plugin
+// refuses bodies over its own, smaller limit (1 MiB) with 413 first.
+const BodyLimit = 2 << 20
+
+// Connection timeouts. ReadTimeout also bounds how long a connection that
+// never sends a request can hold up a graceful shutdown.
+const (
+	ReadTimeout = 15 * time.Second
+	IdleTimeout = 60 * time.Second
+)
+
+// App is one instance of the demo.
+type App struct {
+	// Fiber is the web app, ready for Listen or Listener.
+	Fiber *fiber.App
+	// Store holds the users and tasks.
+	Store *Store
+	// Registry holds the demo's server functions. Every App has its own,
+	// so several can live in one process.
+	Registry *fiberfn.Registry
+
+	db         *sql.DB
+	sessions   *Sessions
+	htmxScript string
+	logger     *slog.Logger
+}
+
+// New opens the database and builds the app.
+func New(opts Options) (*App, error) {
+	if opts.HTMXVersion == "" {
+		opts.HTMXVersion = public.HTMXDefault
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	views, static, err := assets(opts.DevDir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fs.Stat(static, "vendor/htmx-"+opts.HTMXVersion+"/htmx.min.js"); err != nil {
+		return nil, fmt.Errorf("app: htmx %q is not vendored in public/: %w", opts.HTMXVersion, err)
+	}
+	passwords, err := newPasswords(opts.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("app: bcrypt cost %d: %w", opts.BcryptCost, err)
+	}
+	db, err := openDB(opts.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := newSessions(db, opts.SecureCookies)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{
+		Store:      NewStore(db),
+		Registry:   fiberfn.NewRegistry(),
+		db:         db,
+		sessions:   sessions,
+		htmxScript: public.HTMXScript(opts.HTMXVersion),
+		logger:     opts.Logger,
+	}
+	registerAuthFns(a.Registry)
+	registerTaskFns(a.Registry)
+
+	engine := html.NewFileSystem(http.FS(views), ".html")
+	engine.AddFuncMap(fiberfn.FuncMap(a.Registry))
+	if opts.DevDir != "" {
+		engine.Reload(true)
+	}
+	if err := engine.Load(); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("app: templates: %w", err)
+	}
+
+	a.Fiber = fiber.New(fiber.Config{
+		AppName:               "fiberfn demo",
+		Views:                 engine,
+		ViewsLayout:           "layouts/main",
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           ReadTimeout,
+		WriteTimeout:          ReadTimeout,
+		IdleTimeout:           IdleTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          a.errorHandler,
+	})
+	a.Fiber.Use(recover.New())
+	a.Fiber.Use(securityHeaders)
+	maxAge := 3600
+	if opts.DevDir != "" {
+		maxAge = 0
+	}
+	a.Fiber.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: maxAge}))
+	// Typed context for pages and server functions alike: they get these
+	// with fiberfn.ExpectContext[*Store] and so on.
+	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
+	a.Fiber.Use(fiberfn.New(fiberfn.Config{Registry: a.Registry, Logger: opts.Logger}))
+	a.registerPages()
+	return a, nil
+}
+
+// assets returns the templates and static files: from the repository at
+// dev when set, else embedded.
+func assets(dev string) (views, static fs.FS, err error) {
+	if dev == "" {
+		return templates.FS, public.FS, nil
+	}
+	for _, dir := range []string{"templates", "public"} {
+		if st, err := os.Stat(filepath.Join(dev, dir)); err != nil || !st.IsDir() {
+			return nil, nil, fmt.Errorf("app: DevDir %q has no %s/ directory", dev, dir)
+		}
+	}
+	return os.DirFS(filepath.Join(dev, "templates")), os.DirFS(filepath.Join(dev, "public")), nil
+}
+
+// Close stops the session storage and closes the database. Shut the
+// Fiber app down first.
+func (a *App) Close() error {
+	return errors.Join(a.sessions.stop(), a.db.Close())
+}
+
+// securityHeaders sets headers every response should have.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	return c.Next()
+}
+
+// errorHandler answers errors that no handler answered: a short text with
+// the status; unexpected errors are logged and not shown.
+func (a *App) errorHandler(c *fiber.Ctx, err error) error {
+	code, msg := fiber.StatusInternalServerError, "Something went wrong on our side. Please try again."
+	var fe *fiber.Error
+	var ue *fiberfn.Error
+	switch {
+	case errors.As(err, &fe):
+		code, msg = fe.Code, fe.Message
+	case errors.As(err, &ue) && ue.Code >= 400 && ue.Code <= 599:
+		code, msg = ue.Code, ue.Message
+	default:
+		a.logger.Error("demo: request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	c.Type("txt", "utf-8")
+	return c.Status(code).SendString(msg)
+}

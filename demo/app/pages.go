@@ -1,0 +1,118 @@
+package app
+
+import (
+	"net/url"
+
+	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/gofiber/fiber/v2"
+)
+
+// registerPages adds the page routes. They run behind the fiberfn plugin,
+// so fiberfn.Response and fiberfn.Redirect work in them as in server
+// functions.
+func (a *App) registerPages() {
+	a.Fiber.Get("/", a.indexPage)
+	a.Fiber.Get("/login", a.loginPage)
+	a.Fiber.Get("/signup", a.signupPage)
+	a.Fiber.Get("/settings", a.settingsPage)
+	a.Fiber.Use(a.notFoundPage) // last: anything no route took
+}
+
+// page returns the common part of a page for the request. Call it only
+// when the page is about to render: it consumes the one-time notice.
+func (a *App) page(c *fiber.Ctx, title, nav string) *Page {
+	u, _ := fiberfn.UseContext[*User](c)
+	return &Page{Title: title, Nav: nav, User: u, HTMXScript: a.htmxScript, Notice: popNotice(c)}
+}
+
+// loginURL is the login page that comes back to next afterwards.
+func loginURL(next string) string {
+	return "/login?next=" + url.QueryEscape(SafeNext(next))
+}
+
+// indexQuery is what the home page reads from its URL.
+type indexQuery struct {
+	Filter string `query:"filter"`
+}
+
+func (a *App) indexPage(c *fiber.Ctx) error {
+	u, err := CurrentUser(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return c.Render("index", a.page(c, "Welcome", "tasks"))
+	}
+	q, err := fiberfn.Extract[indexQuery](c)
+	if err != nil {
+		return err
+	}
+	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(q.Filter), fiberfn.Flash(c))
+	if err != nil {
+		return err
+	}
+	p := a.page(c, "Your tasks", "tasks")
+	p.Tasks = tasks
+	return c.Render("index", p)
+}
+
+func (a *App) loginPage(c *fiber.Ctx) error {
+	u, err := CurrentUser(c)
+	if err != nil {
+		return err
+	}
+	next := SafeNext(c.Query("next"))
+	if u != nil {
+		return fiberfn.Redirect(c, next)
+	}
+	p := a.page(c, "Log in", "login")
+	p.Form = fiberfn.Flash(c).For(FnLogin)
+	if p.Form == nil {
+		p.Form = &fiberfn.FormState{Fn: FnLogin, Values: map[string]string{"next": next}}
+	}
+	return c.Render("login", p)
+}
+
+func (a *App) signupPage(c *fiber.Ctx) error {
+	u, err := CurrentUser(c)
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		return fiberfn.Redirect(c, "/")
+	}
+	p := a.page(c, "Sign up", "signup")
+	p.Form = fiberfn.Flash(c).For(FnSignup)
+	if p.Form == nil {
+		p.Form = &fiberfn.FormState{Fn: FnSignup}
+	}
+	return c.Render("signup", p)
+}
+
+func (a *App) settingsPage(c *fiber.Ctx) error {
+	u, err := CurrentUser(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
+	}
+	p := a.page(c, "Settings", "settings")
+	p.Form = fiberfn.Flash(c).For(FnChangePassword)
+	if p.Form == nil {
+		p.Form = &fiberfn.FormState{Fn: FnChangePassword}
+	}
+	return c.Render("settings", p)
+}
+
+// notFoundPage renders the 404 page; its status goes through the
+// response options of fiberfn, like any page's would.
+func (a *App) notFoundPage(c *fiber.Ctx) error {
+	if _, err := CurrentUser(c); err != nil {
+		return err
+	}
+	fiberfn.Response(c).SetStatus(fiber.StatusNotFound)
+	p := a.page(c, "Page not found", "")
+	p.Path = c.Path()
+	return c.Render("404", p)
+}

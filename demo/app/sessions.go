@@ -1,0 +1,173 @@
+package app
+
+import (
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/gofiber/storage/sqlite3/v2"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "fiberfn_demo_session"
+
+const (
+	// rememberFor is how long a "remember me" session lasts, in the
+	// browser (a persistent cookie) and in storage.
+	rememberFor = 30 * 24 * time.Hour
+	// browserSessionFor is how long, at most, a session without
+	// "remember me" lasts in storage; its cookie ends with the browser
+	// session.
+	browserSessionFor = 24 * time.Hour
+	// sessionTable is the table of the session storage.
+	sessionTable = "sessions"
+)
+
+// Keys of the session data.
+const (
+	keyUserID   = "uid"
+	keyEpoch    = "epoch"
+	keyRemember = "remember"
+)
+
+// The sqlite3 storage must satisfy Fiber v2's storage interface as it is.
+var _ fiber.Storage = (*sqlite3.Storage)(nil)
+
+// Sessions keeps who is logged in: Fiber's session middleware over the
+// gofiber sqlite3 storage, in the demo's own database, so sessions survive
+// a restart.
+//
+// Fiber's session store decides at the store level whether its cookie is
+// persistent, so there are two stores over the same storage and cookie
+// name: one for "remember me" logins and one for browser-session logins.
+// Either store reads any session.
+type Sessions struct {
+	storage  *sqlite3.Storage
+	remember *session.Store
+	browser  *session.Store
+}
+
+// newSessions creates the session table in db and the two stores. The
+// storage borrows db: closing the storage leaves db open.
+func newSessions(db *sql.DB, secure bool) (s *Sessions, err error) {
+	defer func() {
+		// The storage reports set-up failures by panicking.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("app: session storage: %v", r)
+		}
+	}()
+	storage := sqlite3.NewFromConnection(db, sqlite3.Config{
+		Table:      sessionTable,
+		GCInterval: 10 * time.Minute,
+	})
+	cfg := session.Config{
+		Storage:        storage,
+		KeyLookup:      "cookie:" + SessionCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: "Lax",
+		CookieSecure:   secure,
+	}
+	remember, browser := cfg, cfg
+	remember.Expiration = rememberFor
+	browser.Expiration = browserSessionFor
+	browser.CookieSessionOnly = true
+	return &Sessions{storage: storage, remember: session.New(remember), browser: session.New(browser)}, nil
+}
+
+// stop stops the storage's expiry sweeper; the database stays open.
+//
+// It is deliberately not named Close: *Sessions travels in the request's
+// locals (fiberfn.Provide), and fasthttp calls Close on every io.Closer
+// among a request's locals when the request ends, which would shut the
+// session storage after the first request.
+func (s *Sessions) stop() error {
+	return s.storage.Close()
+}
+
+// userID returns the user id, session epoch and remember-me flag of the
+// request's session; uid is 0 without a session.
+func (s *Sessions) userID(c *fiber.Ctx) (uid, epoch int64, remember bool, err error) {
+	if c.Cookies(SessionCookie) == "" {
+		return 0, 0, false, nil
+	}
+	sess, err := s.browser.Get(c)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	uid, _ = sess.Get(keyUserID).(int64)
+	epoch, _ = sess.Get(keyEpoch).(int64)
+	remember, _ = sess.Get(keyRemember).(bool)
+	return uid, epoch, remember, nil
+}
+
+// LogIn starts a session for u under a new session id (so an id planted
+// before the login is worthless), with a persistent cookie when remember
+// is set and a browser-session cookie otherwise.
+func (s *Sessions) LogIn(c *fiber.Ctx, u *User, remember bool) error {
+	store := s.browser
+	if remember {
+		store = s.remember
+	}
+	sess, err := store.Get(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Reset(); err != nil { // new id, old data and old id gone
+		return err
+	}
+	sess.Set(keyUserID, u.ID)
+	sess.Set(keyEpoch, u.SessionEpoch)
+	sess.Set(keyRemember, remember)
+	return sess.Save()
+}
+
+// LogOut deletes the session from storage and expires its cookie.
+func (s *Sessions) LogOut(c *fiber.Ctx) error {
+	if c.Cookies(SessionCookie) == "" {
+		return nil
+	}
+	sess, err := s.browser.Get(c)
+	if err != nil {
+		return err
+	}
+	return sess.Destroy()
+}
+
+// CurrentUser returns the logged-in user of the request, or nil. It looks
+// the session up once per request and keeps the answer in the request's
+// typed context (fiberfn.ProvideContext[*User]).
+func CurrentUser(c *fiber.Ctx) (*User, error) {
+	if u, ok := fiberfn.UseContext[*User](c); ok {
+		return u, nil
+	}
+	sessions := fiberfn.ExpectContext[*Sessions](c)
+	store := fiberfn.ExpectContext[*Store](c)
+	uid, epoch, _, err := sessions.userID(c)
+	if err != nil {
+		return nil, err
+	}
+	var u *User
+	if uid != 0 {
+		found, err := store.UserByID(uid)
+		switch {
+		case err == ErrNotFound:
+		case err != nil:
+			return nil, err
+		case found.SessionEpoch == epoch: // else the password changed since
+			u = found
+		}
+	}
+	fiberfn.ProvideContext(c, u)
+	return u, nil
+}
+
+// rememberedSession reports whether the request's session was made with
+// "remember me".
+func rememberedSession(c *fiber.Ctx) bool {
+	_, _, remember, err := fiberfn.ExpectContext[*Sessions](c).userID(c)
+	return err == nil && remember
+}

@@ -1,0 +1,38 @@
+package app
+
+import (
+	"database/sql"
+	"errors"
+)
+
+// ErrNotFound is returned when a row does not exist or belongs to another
+// user: the two cases are deliberately indistinguishable.
+var ErrNotFound = errors.New("app: not found")
+
+// Store is the demo's data: users and their tasks, in SQLite. Its methods
+// are safe for concurrent use. Server functions get it with
+// fiberfn.ExpectContext[*Store].
+type Store struct {
+	db *sql.DB
+}
+
+// NewStore returns a Store on an open database with the demo's schema.
+func NewStore(db *sql.DB) *Store {
+	return &Store{db: db}
+}
+
+// affected turns an UPDATE or DELETE result into ErrNotFound when it
+// touched no row.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

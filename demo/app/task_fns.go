@@ -1,0 +1,164 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Names of the task server functions, as used by fnPath in templates.
+const (
+	FnAddTask        = "add_task"
+	FnToggleTask     = "toggle_task"
+	FnRenameTask     = "rename_task"
+	FnDeleteTask     = "delete_task"
+	FnClearCompleted = "clear_completed"
+)
+
+// taskListTemplate is the fragment HTMX callers of every task function
+// get: the whole task section, so the list, the counts and the add form
+// always agree.
+const taskListTemplate = "partials/tasks"
+
+// taskErrorTarget is where the errors of the task buttons (toggle, delete,
+// clear) land for HTMX callers: the error slot of the task section.
+const taskErrorTarget = "#task-errors"
+
+// registerTaskFns registers the task functions on r.
+func registerTaskFns(r *fiberfn.Registry) {
+	fiberfn.RegisterOn(r, FnAddTask, addTask, fiberfn.Render(taskListTemplate),
+		fiberfn.ErrorTemplate("partials/add_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
+	fiberfn.RegisterOn(r, FnRenameTask, renameTask, fiberfn.Render(taskListTemplate),
+		fiberfn.ErrorTemplate("partials/rename_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
+	fiberfn.RegisterOn(r, FnToggleTask, toggleTask, fiberfn.Render(taskListTemplate),
+		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
+	fiberfn.RegisterOn(r, FnDeleteTask, deleteTask, fiberfn.Render(taskListTemplate),
+		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
+	fiberfn.RegisterOn(r, FnClearCompleted, clearCompleted, fiberfn.Render(taskListTemplate),
+		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
+}
+
+// AddTaskInput is the add form.
+type AddTaskInput struct {
+	Title  string `form:"title" json:"title"`
+	Filter string `form:"filter" json:"filter"`
+}
+
+// TaskInput names one task.
+type TaskInput struct {
+	ID     int64  `form:"id" json:"id"`
+	Filter string `form:"filter" json:"filter"`
+}
+
+// ToggleInput marks a task done or open. It carries the wanted state, not
+// "flip", so a double submit does no harm.
+type ToggleInput struct {
+	ID     int64  `form:"id" json:"id"`
+	Done   bool   `form:"done" json:"done"`
+	Filter string `form:"filter" json:"filter"`
+}
+
+// RenameInput is the rename form of a task.
+type RenameInput struct {
+	ID     int64  `form:"id" json:"id"`
+	Title  string `form:"title" json:"title"`
+	Filter string `form:"filter" json:"filter"`
+}
+
+// ClearInput is the clear-completed form.
+type ClearInput struct {
+	Filter string `form:"filter" json:"filter"`
+}
+
+// errNoTask answers a task id that does not exist or is another user's.
+var errNoTask = &fiberfn.Error{Code: http.StatusNotFound, Message: "That task does not exist (any more)."}
+
+// errNoID answers a missing task id.
+var errNoID = &fiberfn.Error{Code: http.StatusBadRequest, Message: "Which task? The task id is missing.", Fields: map[string]string{"id": "is required"}}
+
+func taskErr(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return errNoTask
+	}
+	return err
+}
+
+// taskList is the result of every task function: the user's task section
+// as it is now.
+func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
+	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(filter), nil)
+}
+
+func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskList, error) {
+	u, err := requireUser(c, "/")
+	if u == nil {
+		return nil, err
+	}
+	title, problem := cleanTitle(in.Title)
+	if problem != "" {
+		return nil, fiberfn.FieldErrors{"title": problem}
+	}
+	if _, err := fiberfn.ExpectContext[*Store](c).AddTask(u.ID, title); err != nil {
+		return nil, err
+	}
+	return taskList(c, u, in.Filter)
+}
+
+func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskList, error) {
+	u, err := requireUser(c, "/")
+	if u == nil {
+		return nil, err
+	}
+	if in.ID <= 0 {
+		return nil, errNoID
+	}
+	if err := fiberfn.ExpectContext[*Store](c).SetDone(u.ID, in.ID, in.Done); err != nil {
+		return nil, taskErr(err)
+	}
+	return taskList(c, u, in.Filter)
+}
+
+func renameTask(c *fiber.Ctx, in RenameInput) (*TaskList, error) {
+	u, err := requireUser(c, "/")
+	if u == nil {
+		return nil, err
+	}
+	if in.ID <= 0 {
+		return nil, errNoID
+	}
+	title, problem := cleanTitle(in.Title)
+	if problem != "" {
+		return nil, fiberfn.FieldErrors{"title": problem}
+	}
+	if err := fiberfn.ExpectContext[*Store](c).RenameTask(u.ID, in.ID, title); err != nil {
+		return nil, taskErr(err)
+	}
+	return taskList(c, u, in.Filter)
+}
+
+func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskList, error) {
+	u, err := requireUser(c, "/")
+	if u == nil {
+		return nil, err
+	}
+	if in.ID <= 0 {
+		return nil, errNoID
+	}
+	if err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID); err != nil {
+		return nil, taskErr(err)
+	}
+	return taskList(c, u, in.Filter)
+}
+
+func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {
+	u, err := requireUser(c, "/")
+	if u == nil {
+		return nil, err
+	}
+	if _, err := fiberfn.ExpectContext[*Store](c).ClearDone(u.ID); err != nil {
+		return nil, err
+	}
+	return taskList(c, u, in.Filter)
+}

@@ -1,0 +1,179 @@
+package tests
+
+// Users, restarts and concurrency: each user sees and changes only their
+// own tasks, sessions and tasks survive a restart, and concurrent writes
+// all land.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fiberfn/fiberfn/demo/app"
+	"github.com/fiberfn/fiberfn/public"
+)
+
+func TestDemoUsersAreIsolated(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	alice := newHTMXClient(t, d.URL)
+	alice.signup("alice", "alice-password")
+	alice.post("/api/add_task", url.Values{"title": {"Alice's secret plan"}})
+	r := alice.post("/api/add_task", url.Values{"title": {"Alice's done task"}})
+	aliceIDs := taskIDs(r.Body)
+	alice.post("/api/toggle_task", url.Values{"id": {aliceIDs[1]}, "done": {"true"}})
+	before := d.tasks("alice")
+
+	for _, htmx := range []bool{true, false} {
+		name := map[bool]string{true: "htmx", false: "plain"}[htmx]
+		t.Run(name, func(t *testing.T) {
+			var bob *webClient
+			if htmx {
+				bob = newHTMXClient(t, d.URL)
+			} else {
+				bob = newPlainClient(t, d.URL)
+			}
+			bob.signup("bob-"+name, "bob-password")
+			bob.post("/api/add_task", url.Values{"title": {"Bob's task"}})
+			page := bob.get("/")
+			mustNotContain(t, "bob's page", page.Body, "Alice")
+			if got := taskTitles(page.Body); !slices.Equal(got, []string{"Bob's task"}) {
+				t.Errorf("bob sees %q", got)
+			}
+
+			for _, tt := range []struct {
+				fn   string
+				form url.Values
+			}{
+				{"toggle_task", url.Values{"id": {aliceIDs[0]}, "done": {"true"}}},
+				{"rename_task", url.Values{"id": {aliceIDs[0]}, "title": {"pwned"}}},
+				{"delete_task", url.Values{"id": {aliceIDs[0]}}},
+				{"delete_task", url.Values{"id": {aliceIDs[1]}}},
+			} {
+				bob.get("/")
+				r := bob.post("/api/"+tt.fn, tt.form)
+				if htmx {
+					if r.Status != http.StatusNotFound {
+						t.Errorf("%s of alice's task: %d, want 404", tt.fn, r.Status)
+					}
+				} else if r.Redirect == nil || r.URL.Path != "/" {
+					t.Errorf("%s of alice's task: ended at %s, want a redirect back", tt.fn, r.URL)
+				}
+				mustContain(t, tt.fn+" of alice's task", r.Body, "That task does not exist (any more).")
+				mustNotContain(t, tt.fn+" of alice's task", r.Body, "Alice")
+			}
+			// Clearing bob's completed tasks leaves alice's alone.
+			bob.post("/api/clear_completed", url.Values{})
+
+			// JSON callers get the 404 too.
+			req, _ := http.NewRequest(http.MethodPost, d.URL+"/api/delete_task", strings.NewReader(`{"id":`+aliceIDs[0]+`}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			resp, err := bob.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"error":"That task does not exist (any more)."`) {
+				t.Errorf("JSON delete of alice's task: %d %s", resp.StatusCode, body)
+			}
+
+			if after := d.tasks("alice"); !slices.Equal(after, before) {
+				t.Errorf("alice's tasks changed:\nbefore %+v\nafter  %+v", before, after)
+			}
+		})
+	}
+	if got := taskTitles(alice.get("/").Body); !slices.Equal(got, []string{"Alice's secret plan", "Alice's done task"}) {
+		t.Errorf("alice sees %q", got)
+	}
+}
+
+// TestDemoRestart starts a second instance on the same database: it takes
+// the first one's session cookies and shows the same tasks.
+func TestDemoRestart(t *testing.T) {
+	t.Parallel()
+	first := startDemo(t, app.Options{})
+	remembered := newPlainClient(t, first.URL)
+	remembered.signup("restart", "restart-password")
+	remembered.login("restart", "restart-password", true)
+	remembered.post("/api/add_task", url.Values{"title": {"Survive a restart"}})
+	browser := newHTMXClient(t, first.URL)
+	browser.login("restart", "restart-password", false)
+	first.Stop()
+
+	second := startDemo(t, app.Options{DBPath: first.DBPath, HTMXVersion: public.HTMXLegacy})
+	for _, c := range []*webClient{remembered.withBase(second.URL), browser.withBase(second.URL)} {
+		page := c.get("/")
+		mustContain(t, "home after the restart", page.Body, `<span class="sr-only">restart</span>`, "Survive a restart", "htmx-"+public.HTMXLegacy)
+		if got := c.get("/settings"); got.URL.Path != "/settings" {
+			t.Errorf("settings after the restart ended at %s", got.URL)
+		}
+	}
+	r := browser.withBase(second.URL).post("/api/add_task", url.Values{"title": {"Added after the restart"}})
+	if r.Status != http.StatusOK || !isFragment(r.Body) {
+		t.Fatalf("add after the restart: %d\n%s", r.Status, r.Body)
+	}
+	if got := taskTitles(r.Body); !slices.Equal(got, []string{"Survive a restart", "Added after the restart"}) {
+		t.Errorf("tasks after the restart: %q", got)
+	}
+}
+
+// TestDemoConcurrentAdds sends 100 adds of one user at once: every one
+// succeeds and lands exactly once.
+func TestDemoConcurrentAdds(t *testing.T) {
+	t.Parallel()
+	const n = 100
+	d := startDemo(t, app.Options{})
+	c := newHTMXClient(t, d.URL)
+	c.signup("busy", "busy-password")
+
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"title": {fmt.Sprintf("task %03d", i)}}
+			req, _ := http.NewRequest(http.MethodPost, d.URL+"/api/add_task", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("HX-Request", "true")
+			resp, err := c.hc.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !isFragment(string(body)) {
+				errs <- fmt.Errorf("add %d: status %d: %.200s", i, resp.StatusCode, body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	tasks := d.tasks("busy")
+	if len(tasks) != n {
+		t.Fatalf("%d tasks in the database, want %d", len(tasks), n)
+	}
+	seen := map[string]bool{}
+	for _, task := range tasks {
+		seen[task.Title] = true
+	}
+	for i := range n {
+		if title := fmt.Sprintf("task %03d", i); !seen[title] {
+			t.Errorf("%q is missing", title)
+		}
+	}
+	if o, dn := counts(t, c.get("/").Body); o != n || dn != 0 {
+		t.Errorf("page counts %d open, %d done; want %d and 0", o, dn, n)
+	}
+}
