@@ -10,13 +10,19 @@ import (
 // contextKey is the locals key of a value provided for type T.
 type contextKey[T any] struct{}
 
+// provided boxes a provided value. Fiber's request locals close every
+// io.Closer they hold when the request ends; boxing keeps a provided *sql.DB
+// or storage from being closed after the first request.
+type provided[T any] struct{ v T }
+
 // Provide returns a middleware that makes v available to every later
 // handler of the request through [UseContext] and [ExpectContext], keyed by
 // the static type T (like Leptos' provide_context). Provide a pointer or an
 // interface to share one value, such as a database handle.
 func Provide[T any](v T) fiber.Handler {
+	box := &provided[T]{v: v} // one box for every request: no allocation per request
 	return func(c *fiber.Ctx) error {
-		ProvideContext(c, v)
+		c.Locals(contextKey[T]{}, box)
 		return c.Next()
 	}
 }
@@ -24,14 +30,17 @@ func Provide[T any](v T) fiber.Handler {
 // ProvideContext makes v available for the rest of this request, keyed by
 // the static type T.
 func ProvideContext[T any](c *fiber.Ctx, v T) {
-	c.Locals(contextKey[T]{}, v)
+	c.Locals(contextKey[T]{}, &provided[T]{v: v})
 }
 
 // UseContext returns the value provided for type T in this request, and
 // whether there was one.
 func UseContext[T any](c *fiber.Ctx) (T, bool) {
-	v, ok := c.Locals(contextKey[T]{}).(T)
-	return v, ok
+	if box, ok := c.Locals(contextKey[T]{}).(*provided[T]); ok {
+		return box.v, true
+	}
+	var zero T
+	return zero, false
 }
 
 // MissingContextError is the panic value of [ExpectContext] when nothing

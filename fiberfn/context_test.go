@@ -2,6 +2,7 @@ package fiberfn
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -57,5 +58,26 @@ func TestProvideThenUse(t *testing.T) {
 	_, body = do(t, app, req{method: "GET", path: "/use"})
 	if body != "db/override" {
 		t.Fatalf("page saw %s", body)
+	}
+}
+
+// closer counts how often it is closed.
+type closer struct{ closed int }
+
+func (c *closer) Close() error { c.closed++; return nil }
+
+func TestProvidedClosersAreNotClosedAfterARequest(t *testing.T) {
+	shared, perRequest := &closer{}, &closer{}
+	app := fiber.New()
+	app.Use(Provide(shared))
+	app.Get("/", func(c *fiber.Ctx) error {
+		ProvideContext[io.Closer](c, perRequest)
+		return c.SendString("ok")
+	})
+	for i := 0; i < 3; i++ {
+		do(t, app, req{method: "GET", path: "/"})
+	}
+	if shared.closed != 0 || perRequest.closed != 0 {
+		t.Fatalf("provided values closed %d and %d times; Fiber's locals must not close them", shared.closed, perRequest.closed)
 	}
 }

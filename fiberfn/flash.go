@@ -56,6 +56,15 @@ func (f *FormState) Value(field string) string {
 	return f.Values[field]
 }
 
+// Summary returns the message of the form as a whole, or "": the nil-safe
+// twin of the Message field for templates.
+func (f *FormState) Summary() string {
+	if f == nil {
+		return ""
+	}
+	return f.Message
+}
+
 // HasError reports whether there is a message for the form or a field.
 func (f *FormState) HasError() bool {
 	return f != nil && (f.Message != "" || len(f.Fields) > 0)

@@ -41,7 +41,7 @@ func TestFlashEncoding(t *testing.T) {
 
 func TestFormStateIsNilSafe(t *testing.T) {
 	var f *FormState
-	if f.For("x") != nil || f.Error("a") != "" || f.Value("a") != "" || f.HasError() {
+	if f.For("x") != nil || f.Error("a") != "" || f.Value("a") != "" || f.Summary() != "" || f.HasError() {
 		t.Fatal("nil FormState methods must return zero values")
 	}
 	f = &FormState{Fn: "x", Message: "m"}

@@ -52,6 +52,17 @@ func WantsFragment(c *fiber.Ctx) bool {
 		!strings.EqualFold(c.Get(HeaderHXRequestType), "full")
 }
 
+// WantsJSON reports whether the caller asked for JSON (Accept or
+// Content-Type application/json) and is not htmx: the callers to whom
+// server functions answer in JSON.
+func WantsJSON(c *fiber.Ctx) bool {
+	if IsHTMX(c) {
+		return false
+	}
+	return strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) ||
+		strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON)
+}
+
 // SourceID returns the id of the element that made an HTMX request: htmx 2
 // sends it as HX-Trigger, htmx 4 as HX-Source ("tag#id"). It is "" when the
 // element has no id.

@@ -45,6 +45,28 @@ func TestRequestDetection(t *testing.T) {
 	}
 }
 
+func TestWantsJSON(t *testing.T) {
+	tests := []struct {
+		headers map[string]string
+		want    bool
+	}{
+		{map[string]string{"Accept": "application/json"}, true},
+		{map[string]string{"Content-Type": "application/json; charset=utf-8"}, true},
+		{map[string]string{"Accept": "text/html"}, false},
+		{map[string]string{"Accept": "application/json", "HX-Request": "true"}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		var got bool
+		app := fiber.New()
+		app.Post("/", func(c *fiber.Ctx) error { got = WantsJSON(c); return nil })
+		do(t, app, req{path: "/", headers: tt.headers})
+		if got != tt.want {
+			t.Errorf("WantsJSON with %v = %v, want %v", tt.headers, got, tt.want)
+		}
+	}
+}
+
 func TestResponseHeaderHelpers(t *testing.T) {
 	app, _ := testApp(t, Config{}, nil, func(app *fiber.App) {
 		app.Get("/", func(c *fiber.Ctx) error {

@@ -10,6 +10,7 @@ type meta struct {
 	errorSwap     string
 	bodyLimit     int
 	sensitive     []string
+	fallbackPage  string
 }
 
 // Option configures a server function at registration.
@@ -43,8 +44,11 @@ func ErrorTemplate(template string) Option {
 }
 
 // ErrorTarget sets the HX-Retarget and HX-Reswap headers of the function's
-// HTMX error responses (see [Config].ErrorTarget). Use ("this",
-// "outerHTML") with [ErrorTemplate] to re-render the whole form.
+// HTMX error responses (see [Config].ErrorTarget). htmx resolves the
+// selector relative to the element that made the request, so use
+// ("closest form", "outerHTML") with [ErrorTemplate] to re-render the whole
+// form. Avoid "this": htmx 4 resolves it to the element carrying hx-target,
+// not the requesting element.
 func ErrorTarget(selector, swap string) Option {
 	return func(m *meta) { m.errorTarget, m.errorSwap = selector, swap }
 }
@@ -60,4 +64,11 @@ func BodyLimit(n int) Option {
 // never carried back in any case.
 func Sensitive(fields ...string) Option {
 	return func(m *meta) { m.sensitive = append(m.sensitive, fields...) }
+}
+
+// FallbackPage is where a plain (no-JavaScript) form post is sent back to,
+// on success or error, when its Referer is missing or from another site.
+// Default "/".
+func FallbackPage(path string) Option {
+	return func(m *meta) { m.fallbackPage = path }
 }

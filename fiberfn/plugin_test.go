@@ -43,7 +43,7 @@ func fnApp(t testing.TB, cfg Config) (*fiber.App, *atomic.Int64) {
 				return task{}, FieldErrors{"title": "Title must not be empty."}
 			}
 			return task{Title: in.Title}, nil
-		}, Render("task"), ErrorTemplate("form"), ErrorTarget("this", "outerHTML"))
+		}, Render("task"), ErrorTemplate("form"), ErrorTarget("closest form", "outerHTML"))
 		RegisterOn(r, "plain", func(c *fiber.Ctx, in struct{}) (struct{}, error) {
 			calls.Add(1)
 			return struct{}{}, nil
@@ -96,6 +96,13 @@ func fnApp(t testing.TB, cfg Config) (*fiber.App, *atomic.Int64) {
 			calls.Add(1)
 			return struct{}{}, ServerError("Invalid username or password.", http.StatusUnauthorized)
 		}, Sensitive("pin"))
+		RegisterOn(r, "fallback", func(c *fiber.Ctx, in addInput) (struct{}, error) {
+			calls.Add(1)
+			if in.Title == "" {
+				return struct{}{}, FieldErrors{"title": "required"}
+			}
+			return struct{}{}, nil
+		}, FallbackPage("/tasks"))
 		RegisterOn(r, "small", func(c *fiber.Ctx, in addInput) (struct{}, error) {
 			calls.Add(1)
 			return struct{}{}, nil
@@ -132,6 +139,12 @@ func TestServerFunctionWireContract(t *testing.T) {
 		{"form post with foreign referer redirects to /",
 			req{path: "/api/add", body: "title=milk", headers: withHeaders(formCT, "Referer", "http://evil.example/x")},
 			want{status: 302, headers: map[string]string{"Location": "/"}, calls: 1}},
+		{"plain post without Referer goes to the fallback page",
+			req{path: "/api/fallback", body: "title=a", headers: formCT},
+			want{status: 302, headers: map[string]string{"Location": "/tasks"}, calls: 1}},
+		{"failed plain post without Referer goes to the fallback page with a flash",
+			req{path: "/api/fallback", body: "title=", headers: formCT},
+			want{status: 302, headers: map[string]string{"Location": "/tasks"}, setCookie: "fiberfn_flash=", calls: 1}},
 		{"htmx caller gets the rendered fragment without layout",
 			req{path: "/api/add", body: "title=<b>milk</b>", headers: htmxForm()},
 			want{status: 200, contains: []string{`<li id="task">&lt;b&gt;milk&lt;/b&gt;</li>`}, excludes: []string{"<html>"}, headers: map[string]string{"Vary": "HX-Request", "Location": ""}, calls: 1}},
@@ -218,7 +231,7 @@ func TestServerFunctionWireContract(t *testing.T) {
 			want{status: 409, headers: map[string]string{"HX-Retarget": "find .fiberfn-errors", "HX-Reswap": "innerHTML"}, contains: []string{"That title is &lt;taken&gt;."}, excludes: []string{"<taken>"}, calls: 1}},
 		{"field errors for htmx re-render the form with the input kept",
 			req{path: "/api/add_form", body: "title=+++&n=4", headers: htmxForm()},
-			want{status: 422, headers: map[string]string{"HX-Retarget": "this", "HX-Reswap": "outerHTML"}, contains: []string{`<form id="f">`, "Please correct the highlighted fields.", "Title must not be empty.", `value="   "`}, calls: 1}},
+			want{status: 422, headers: map[string]string{"HX-Retarget": "closest form", "HX-Reswap": "outerHTML"}, contains: []string{`<form id="f">`, "Please correct the highlighted fields.", "Title must not be empty.", `value="   "`}, calls: 1}},
 		{"fiber errors keep code and message",
 			req{path: "/api/fiber_error", headers: jsonCT},
 			want{status: 418, contains: []string{"I&#39;m a teapot", "I'm a teapot"}[1:], calls: 1}},

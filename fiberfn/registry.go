@@ -75,6 +75,12 @@ func RegisterOn[In, Out any](r *Registry, name string, fn func(*fiber.Ctx, In) (
 	for _, opt := range opts {
 		opt(&m)
 	}
+	if m.fallbackPage == "" {
+		m.fallbackPage = "/"
+	}
+	if checkRedirect(m.fallbackPage, nil) != nil {
+		panic(fmt.Sprintf("fiberfn: Register(%q): fallback page %q must be a path on this site", name, m.fallbackPage))
+	}
 	if !strings.HasPrefix(m.path, "/") || strings.ContainsAny(m.path, "?# \r\n") {
 		panic(fmt.Sprintf("fiberfn: Register(%q): path %q must start with / and have no query, fragment or spaces", name, m.path))
 	}

@@ -65,7 +65,7 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 			return p.fail(c, st, &f.meta, kind, err)
 		}
 	default:
-		c.Location(sameOriginReferer(c, "/"))
+		c.Location(sameOriginReferer(c, f.fallbackPage))
 		c.Status(p.cfg.RedirectStatus)
 	}
 	r.applyHeaders(c)
@@ -155,7 +155,7 @@ func (p *plugin) writeError(c *fiber.Ctx, st *requestState, m *meta, kind bodyKi
 		HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode,
 	})
-	c.Location(sameOriginReferer(c, "/"))
+	c.Location(sameOriginReferer(c, m.fallbackPage))
 	c.Status(p.cfg.RedirectStatus)
 	return nil
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
@@ -212,7 +211,7 @@ func requireUser(c *fiber.Ctx, next string) (*User, error) {
 	if err != nil || u != nil {
 		return u, err
 	}
-	if !fiberfn.IsHTMX(c) && (strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) || c.Is("json")) {
+	if fiberfn.WantsJSON(c) {
 		return nil, errLoginRequired
 	}
 	return nil, fiberfn.Redirect(c, loginURL(next))
