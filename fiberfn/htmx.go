@@ -1,6 +1,7 @@
 package fiberfn
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -46,8 +47,12 @@ func IsHistoryRestore(c *fiber.Ctx) bool {
 // WantsFragment tells a page handler whether to render only a fragment
 // (true) or the whole page with its layout (false). It is right for htmx 2
 // and htmx 4: plain, boosted and history-restore requests, and htmx 4
-// requests of type "full", get the whole page.
+// requests of type "full", get the whole page. Since the answer then
+// depends on the request, it adds "Vary: HX-Request" to the response.
 func WantsFragment(c *fiber.Ctx) bool {
+	if !bytes.Contains(c.Response().Header.Peek(fiber.HeaderVary), []byte(HeaderHXRequest)) {
+		varyHX(c)
+	}
 	return IsHTMX(c) && !IsBoosted(c) && !IsHistoryRestore(c) &&
 		!strings.EqualFold(c.Get(HeaderHXRequestType), "full")
 }

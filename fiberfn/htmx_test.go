@@ -34,7 +34,10 @@ func TestRequestDetection(t *testing.T) {
 				src = SourceID(c)
 				return nil
 			})
-			do(t, app, req{method: "GET", path: "/", headers: tt.headers})
+			resp, _ := do(t, app, req{method: "GET", path: "/", headers: tt.headers})
+			if resp.Header.Get("Vary") != "HX-Request" {
+				t.Fatalf("Vary = %q, want HX-Request", resp.Header.Get("Vary"))
+			}
 			if want := [4]bool{tt.htmx, tt.boosted, tt.restore, tt.wantsFrag}; got != want {
 				t.Fatalf("IsHTMX, IsBoosted, IsHistoryRestore, WantsFragment = %v, want %v", got, want)
 			}
