@@ -52,12 +52,18 @@ const (
 )
 
 type fieldPlan struct {
-	index []int
-	name  string // the form name, used in messages
-	slice bool
-	file  fileKind
-	set   func(v reflect.Value, s string) error
+	offset uintptr // of the field from the start of the input struct
+	name   string  // the form name, used in messages
+	slice  bool
+	file   fileKind
+	set    setter
 }
+
+// setter parses s into the field at p. s may alias request memory: setters
+// copy what they keep. p always points into a heap-allocated input struct
+// (see Fn.serve), so fields are set through their offsets, without
+// reflect on the common kinds.
+type setter func(p unsafe.Pointer, s string) error
 
 var (
 	fileHeaderPtr   = reflect.TypeFor[*multipart.FileHeader]()
@@ -70,21 +76,23 @@ func newDecoder(t reflect.Type) (*decoder, error) {
 		return nil, fmt.Errorf("input type %s must be a struct (use struct{} for no arguments)", t)
 	}
 	d := &decoder{typ: t, form: map[string]int{}, query: map[string]int{}}
-	if err := d.addFields(t, nil); err != nil {
+	if err := d.addFields(t, 0); err != nil {
 		return nil, err
 	}
 	d.formKeys, d.queryKeys = keysOf(d.form), keysOf(d.query)
 	return d, nil
 }
 
-func (d *decoder) addFields(t reflect.Type, prefix []int) error {
+// addFields plans the fields of t, a struct at offset base of the input;
+// embedded structs (not pointers to them) are flattened like encoding/json
+// does.
+func (d *decoder) addFields(t reflect.Type, base uintptr) error {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		index := append(append([]int(nil), prefix...), i)
 		formTag, hasForm := tagName(f.Tag.Get("form"))
 		queryTag, hasQuery := tagName(f.Tag.Get("query"))
 		if f.Anonymous && f.Type.Kind() == reflect.Struct && !hasForm {
-			if err := d.addFields(f.Type, index); err != nil {
+			if err := d.addFields(f.Type, base+f.Offset); err != nil {
 				return err
 			}
 			continue
@@ -92,7 +100,7 @@ func (d *decoder) addFields(t reflect.Type, prefix []int) error {
 		if !f.IsExported() || formTag == "-" {
 			continue
 		}
-		p := fieldPlan{index: index, name: formTag}
+		p := fieldPlan{offset: base + f.Offset, name: formTag}
 		if !hasForm {
 			p.name = f.Name
 		}
@@ -146,12 +154,13 @@ func planField(p *fieldPlan, t reflect.Type) bool {
 			return false
 		}
 		elem := t.Elem()
-		p.set = func(v reflect.Value, s string) error {
-			ev := reflect.New(elem).Elem()
-			if err := set(ev, s); err != nil {
+		p.set = func(ptr unsafe.Pointer, s string) error {
+			ev := reflect.New(elem)
+			if err := set(ev.UnsafePointer(), s); err != nil {
 				return err
 			}
-			v.Set(reflect.Append(v, ev))
+			v := reflect.NewAt(t, ptr).Elem()
+			v.Set(reflect.Append(v, ev.Elem()))
 			return nil
 		}
 		return true
@@ -160,12 +169,12 @@ func planField(p *fieldPlan, t reflect.Type) bool {
 	return p.set != nil
 }
 
-// scalarSetter returns a function that parses s into a value of type t.
-// s may alias request memory: setters copy what they keep.
-func scalarSetter(t reflect.Type) func(reflect.Value, string) error {
+// scalarSetter returns the setter of a field of type t, or nil when t
+// cannot be decoded from a form value.
+func scalarSetter(t reflect.Type) setter {
 	if reflect.PointerTo(t).Implements(textUnmarshaler) {
-		return func(v reflect.Value, s string) error {
-			return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+		return func(p unsafe.Pointer, s string) error {
+			return reflect.NewAt(t, p).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
 		}
 	}
 	switch t.Kind() {
@@ -175,68 +184,91 @@ func scalarSetter(t reflect.Type) func(reflect.Value, string) error {
 			return nil
 		}
 		elem := t.Elem()
-		return func(v reflect.Value, s string) error {
+		return func(p unsafe.Pointer, s string) error {
 			pv := reflect.New(elem)
-			if err := inner(pv.Elem(), s); err != nil {
+			if err := inner(pv.UnsafePointer(), s); err != nil {
 				return err
 			}
-			v.Set(pv)
+			*(*unsafe.Pointer)(p) = pv.UnsafePointer()
 			return nil
 		}
 	case reflect.String:
-		return func(v reflect.Value, s string) error {
-			v.SetString(strings.Clone(s))
+		return func(p unsafe.Pointer, s string) error {
+			*(*string)(p) = strings.Clone(s)
 			return nil
 		}
 	case reflect.Bool:
-		return func(v reflect.Value, s string) error {
+		return func(p unsafe.Pointer, s string) error {
 			b, ok := parseBool(s)
 			if !ok {
 				return errors.New("must be true or false")
 			}
-			v.SetBool(b)
+			*(*bool)(p) = b
 			return nil
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		bits := t.Bits()
-		return func(v reflect.Value, s string) error {
-			if s == "" {
-				v.SetInt(0)
-				return nil
+		bits, kind := t.Bits(), t.Kind()
+		return func(p unsafe.Pointer, s string) error {
+			var n int64
+			if s != "" {
+				var err error
+				if n, err = strconv.ParseInt(strings.TrimSpace(s), 10, bits); err != nil {
+					return numberError(err, "a whole number")
+				}
 			}
-			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, bits)
-			if err != nil {
-				return numberError(err, "a whole number")
+			switch kind {
+			case reflect.Int:
+				*(*int)(p) = int(n)
+			case reflect.Int8:
+				*(*int8)(p) = int8(n)
+			case reflect.Int16:
+				*(*int16)(p) = int16(n)
+			case reflect.Int32:
+				*(*int32)(p) = int32(n)
+			default:
+				*(*int64)(p) = n
 			}
-			v.SetInt(n)
 			return nil
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		bits := t.Bits()
-		return func(v reflect.Value, s string) error {
-			if s == "" {
-				v.SetUint(0)
-				return nil
+		bits, kind := t.Bits(), t.Kind()
+		return func(p unsafe.Pointer, s string) error {
+			var n uint64
+			if s != "" {
+				var err error
+				if n, err = strconv.ParseUint(strings.TrimSpace(s), 10, bits); err != nil {
+					return numberError(err, "a whole number of 0 or more")
+				}
 			}
-			n, err := strconv.ParseUint(strings.TrimSpace(s), 10, bits)
-			if err != nil {
-				return numberError(err, "a whole number of 0 or more")
+			switch kind {
+			case reflect.Uint:
+				*(*uint)(p) = uint(n)
+			case reflect.Uint8:
+				*(*uint8)(p) = uint8(n)
+			case reflect.Uint16:
+				*(*uint16)(p) = uint16(n)
+			case reflect.Uint32:
+				*(*uint32)(p) = uint32(n)
+			default:
+				*(*uint64)(p) = n
 			}
-			v.SetUint(n)
 			return nil
 		}
 	case reflect.Float32, reflect.Float64:
 		bits := t.Bits()
-		return func(v reflect.Value, s string) error {
-			if s == "" {
-				v.SetFloat(0)
-				return nil
+		return func(p unsafe.Pointer, s string) error {
+			var n float64
+			if s != "" {
+				var err error
+				if n, err = strconv.ParseFloat(strings.TrimSpace(s), bits); err != nil {
+					return numberError(err, "a number")
+				}
 			}
-			n, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
-			if err != nil {
-				return numberError(err, "a number")
+			if bits == 32 {
+				*(*float32)(p) = float32(n)
+			} else {
+				*(*float64)(p) = n
 			}
-			v.SetFloat(n)
 			return nil
 		}
 	}
@@ -285,15 +317,14 @@ func (fe fieldErrs) asError() error {
 	return &Error{Code: http.StatusBadRequest, Message: msg, Fields: map[string]string(fe)}
 }
 
-// set decodes one value into the field plan i of the struct v.
-func (d *decoder) set(v reflect.Value, i int, s string, errs *fieldErrs) {
+// set decodes one value into the field plan i of the input at base.
+func (d *decoder) set(base unsafe.Pointer, i int, s string, errs *fieldErrs) {
 	p := &d.fields[i]
 	if p.file != notFile {
 		errs.add(p.name, errors.New("must be a file upload"))
 		return
 	}
-	fv := v.FieldByIndex(p.index)
-	if err := p.set(fv, s); err != nil {
+	if err := p.set(unsafe.Add(base, p.offset), s); err != nil {
 		errs.add(p.name, err)
 	}
 }
@@ -305,16 +336,17 @@ type argsSource interface {
 	Has(key string) bool
 }
 
-// decodeArgs fills v from url-encoded arguments (a form body or a query),
-// looking each field up by name: no per-request closures or maps.
-func (d *decoder) decodeArgs(v reflect.Value, args argsSource, names []argKey) error {
+// decodeArgs fills the input at base (a pointer to a value of d.typ) from
+// url-encoded arguments (a form body or a query), looking each field up by
+// name: no per-request closures or maps.
+func (d *decoder) decodeArgs(base unsafe.Pointer, args argsSource, names []argKey) error {
 	var errs fieldErrs
 	for _, k := range names {
 		key, i := k.name, k.index
 		p := &d.fields[i]
 		if p.slice {
 			for _, b := range args.PeekMulti(key) {
-				d.set(v, i, unsafe.String(unsafe.SliceData(b), len(b)), &errs)
+				d.set(base, i, unsafe.String(unsafe.SliceData(b), len(b)), &errs)
 			}
 			continue
 		}
@@ -322,18 +354,18 @@ func (d *decoder) decodeArgs(v reflect.Value, args argsSource, names []argKey) e
 		if len(b) == 0 && !args.Has(key) {
 			continue
 		}
-		d.set(v, i, unsafe.String(unsafe.SliceData(b), len(b)), &errs)
+		d.set(base, i, unsafe.String(unsafe.SliceData(b), len(b)), &errs)
 	}
 	return errs.asError()
 }
 
-// decodeMultipart fills v from a parsed multipart form.
-func (d *decoder) decodeMultipart(v reflect.Value, form *multipart.Form) error {
+// decodeMultipart fills the input at base from a parsed multipart form.
+func (d *decoder) decodeMultipart(base unsafe.Pointer, form *multipart.Form) error {
 	var errs fieldErrs
 	for key, values := range form.Value {
 		if i, ok := d.form[key]; ok {
 			for _, s := range values {
-				d.set(v, i, s, &errs)
+				d.set(base, i, s, &errs)
 			}
 		}
 	}
@@ -343,12 +375,11 @@ func (d *decoder) decodeMultipart(v reflect.Value, form *multipart.Form) error {
 			continue
 		}
 		p := &d.fields[i]
-		fv := v.FieldByIndex(p.index)
-		switch p.file {
+		switch field := unsafe.Add(base, p.offset); p.file {
 		case oneFile:
-			fv.Set(reflect.ValueOf(files[0]))
+			*(**multipart.FileHeader)(field) = files[0]
 		case manyFiles:
-			fv.Set(reflect.ValueOf(files))
+			*(*[]*multipart.FileHeader)(field) = files
 		default:
 			errs.add(p.name, errors.New("must be a text value, not a file"))
 		}
@@ -413,6 +444,9 @@ const (
 
 func kindOf(c *fiber.Ctx) bodyKind {
 	ct := c.Request().Header.ContentType()
+	if string(ct) == fiber.MIMEApplicationForm { // the common case, exactly
+		return bodyURLEncoded
+	}
 	if i := bytes.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 type embedded struct {
@@ -206,7 +208,7 @@ func FuzzDecodeForm(f *testing.F) {
 		c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
 		c.Request().SetBodyString(body)
 		var in richInput
-		err := dec.decodeArgs(reflect.ValueOf(&in).Elem(), c.Request().PostArgs(), dec.formKeys)
+		err := dec.decodeArgs(unsafe.Pointer(&in), c.Request().PostArgs(), dec.formKeys)
 		if err == nil {
 			return
 		}
@@ -215,4 +217,91 @@ func FuzzDecodeForm(f *testing.F) {
 			t.Fatalf("decode error %#v is not a 400 naming a field", err)
 		}
 	})
+}
+
+// widths has a field of every kind the decoder sets through offsets, each
+// between sentinels, so a write of the wrong width shows as a changed
+// neighbour.
+type widths struct {
+	S0  uint8   `form:"-"`
+	I   int     `form:"i"`
+	I8  int8    `form:"i8"`
+	S1  uint8   `form:"-"`
+	I16 int16   `form:"i16"`
+	S2  uint8   `form:"-"`
+	I32 int32   `form:"i32"`
+	S3  uint8   `form:"-"`
+	I64 int64   `form:"i64"`
+	U   uint    `form:"u"`
+	U8  uint8   `form:"u8"`
+	S4  uint8   `form:"-"`
+	U16 uint16  `form:"u16"`
+	S5  uint8   `form:"-"`
+	U32 uint32  `form:"u32"`
+	S6  uint8   `form:"-"`
+	U64 uint64  `form:"u64"`
+	F32 float32 `form:"f32"`
+	S7  uint8   `form:"-"`
+	F64 float64 `form:"f64"`
+	B   bool    `form:"b"`
+	S8  uint8   `form:"-"`
+	Lvl level   `form:"lvl"`
+	Ptr *uint16 `form:"ptr"`
+}
+
+type level string
+
+func TestDecodeEveryWidth(t *testing.T) {
+	dec, err := newDecoder(reflect.TypeFor[widths]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New()
+	c := app.AcquireCtx(&fasthttpCtx{})
+	defer app.ReleaseCtx(c)
+	c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
+	c.Request().SetBodyString("i=-1&i8=-128&i16=-32768&i32=-2147483648&i64=-9223372036854775808&u=1&u8=255&u16=65535&u32=4294967295&u64=18446744073709551615&f32=1.5&f64=-2.25&b=yes&lvl=warn&ptr=7")
+	sentinel := uint8(0xAA)
+	in := widths{S0: sentinel, S1: sentinel, S2: sentinel, S3: sentinel, S4: sentinel, S5: sentinel, S6: sentinel, S7: sentinel, S8: sentinel}
+	if err := dec.decodeArgs(unsafe.Pointer(&in), c.Request().PostArgs(), dec.formKeys); err != nil {
+		t.Fatal(err)
+	}
+	seven := uint16(7)
+	want := widths{S0: sentinel, I: -1, I8: -128, S1: sentinel, I16: -32768, S2: sentinel, I32: -2147483648, S3: sentinel, I64: -9223372036854775808,
+		U: 1, U8: 255, S4: sentinel, U16: 65535, S5: sentinel, U32: 4294967295, S6: sentinel, U64: 18446744073709551615,
+		F32: 1.5, S7: sentinel, F64: -2.25, B: true, S8: sentinel, Lvl: "warn", Ptr: &seven}
+	if !reflect.DeepEqual(in, want) {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", in, want)
+	}
+	// Out of range for the field's own width is a field error, not a wrap.
+	var args fasthttp.Args
+	args.Parse("i8=128&u16=65536")
+	err = dec.decodeArgs(unsafe.Pointer(&in), &args, dec.formKeys)
+	ue, ok := err.(*Error)
+	if !ok || ue.Fields["i8"] != "is out of range" || ue.Fields["u16"] != "is out of range" {
+		t.Fatalf("err = %#v", err)
+	}
+}
+
+// Inputs are decoded into pooled values: a request must never see what an
+// earlier one sent.
+func TestDecodeInputsDoNotLeakBetweenRequests(t *testing.T) {
+	var got []richInput
+	app, _ := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "rich", func(c *fiber.Ctx, in richInput) (struct{}, error) {
+			got = append(got, in)
+			return struct{}{}, nil
+		})
+	}, nil)
+	do(t, app, req{path: "/api/rich", body: "name=Ann&tag=a&id=1&maybe=3&check=on&page=2", headers: formCT})
+	do(t, app, req{path: "/api/rich", body: "price=1", headers: formCT})
+	if len(got) != 2 {
+		t.Fatalf("%d calls", len(got))
+	}
+	if !reflect.DeepEqual(got[1], richInput{Price: 1}) {
+		t.Fatalf("second request saw %+v", got[1])
+	}
+	if got[0].Name != "Ann" || len(got[0].Tags) != 1 || *got[0].Maybe != 3 {
+		t.Fatalf("first input changed after the request: %+v", got[0])
+	}
 }

@@ -49,8 +49,11 @@ func originHost(origin []byte) []byte {
 	default:
 		return nil
 	}
-	if bytes.ContainsAny(rest, "/?#@") {
-		return nil
+	for _, b := range rest {
+		switch b {
+		case '/', '?', '#', '@':
+			return nil
+		}
 	}
 	return rest
 }

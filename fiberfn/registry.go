@@ -45,8 +45,9 @@ type endpoint interface {
 // Fn is a registered server function with input type In and output type Out.
 type Fn[In, Out any] struct {
 	meta
-	fn  func(*fiber.Ctx, In) (Out, error)
-	dec *decoder
+	fn     func(*fiber.Ctx, In) (Out, error)
+	dec    *decoder
+	inputs sync.Pool // of *In, zeroed, for decoding
 }
 
 // Register registers a server function on [DefaultRegistry], usually from a
@@ -89,6 +90,7 @@ func RegisterOn[In, Out any](r *Registry, name string, fn func(*fiber.Ctx, In) (
 		panic(fmt.Sprintf("fiberfn: Register(%q): %v", name, err))
 	}
 	f := &Fn[In, Out]{meta: m, fn: fn, dec: dec}
+	f.inputs.New = func() any { return new(In) }
 	r.add(f)
 	return f
 }

@@ -3,10 +3,10 @@ package fiberfn
 import (
 	"html"
 	"net/http"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -30,18 +30,24 @@ type Validator interface {
 // serve decodes the input, runs the function and writes its answer.
 func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 	p := st.plugin
-	var in In
-	kind, err := f.decode(c, &in)
+	// Decode into a pooled input: decoding needs its address, which would
+	// otherwise move every input to the heap.
+	tmp := f.inputs.Get().(*In)
+	kind, err := f.decode(c, tmp)
+	if err == nil {
+		if v, ok := any(tmp).(Validator); ok {
+			err = v.Validate()
+		}
+	}
+	in := *tmp
+	var zero In
+	*tmp = zero
+	f.inputs.Put(tmp)
 	if err != nil {
 		if kind == bodyUnsupported {
 			return p.writeError(c, st, &f.meta, kind, err.(*Error), false)
 		}
 		return p.fail(c, st, &f.meta, kind, err)
-	}
-	if v, ok := any(&in).(Validator); ok {
-		if err := v.Validate(); err != nil {
-			return p.fail(c, st, &f.meta, kind, err)
-		}
 	}
 	out, err := f.fn(c, in)
 	if err != nil {
@@ -77,18 +83,18 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 func (f *Fn[In, Out]) decode(c *fiber.Ctx, in *In) (bodyKind, error) {
 	method := c.Method()
 	if method == fiber.MethodGet || method == fiber.MethodHead {
-		return bodyNone, f.dec.decodeArgs(reflect.ValueOf(in).Elem(), c.Request().URI().QueryArgs(), f.dec.queryKeys)
+		return bodyNone, f.dec.decodeArgs(unsafe.Pointer(in), c.Request().URI().QueryArgs(), f.dec.queryKeys)
 	}
 	kind := kindOf(c)
 	switch kind {
 	case bodyURLEncoded:
-		return kind, f.dec.decodeArgs(reflect.ValueOf(in).Elem(), c.Request().PostArgs(), f.dec.formKeys)
+		return kind, f.dec.decodeArgs(unsafe.Pointer(in), c.Request().PostArgs(), f.dec.formKeys)
 	case bodyMultipart:
 		form, err := c.MultipartForm()
 		if err != nil {
 			return kind, &Error{Code: http.StatusBadRequest, Message: "Malformed multipart form: " + err.Error() + "."}
 		}
-		return kind, f.dec.decodeMultipart(reflect.ValueOf(in).Elem(), form)
+		return kind, f.dec.decodeMultipart(unsafe.Pointer(in), form)
 	case bodyJSON:
 		return kind, decodeJSON(c.Request().Body(), in)
 	case bodyNone:
