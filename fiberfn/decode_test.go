@@ -112,62 +112,6 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
-func TestRegisterRejectsMistakes(t *testing.T) {
-	ok := func(c *fiber.Ctx, in struct{}) (struct{}, error) { return struct{}{}, nil }
-	tests := []struct {
-		name  string
-		reg   func(r *Registry)
-		panic string
-	}{
-		{"duplicate name", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "a", ok, WithPath("/other")) }, `"a" is already registered`},
-		{"duplicate path", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "b", ok, WithPath("/api/a")) }, `path /api/a is already used by "a"`},
-		{"bad name", func(r *Registry) { RegisterOn(r, "a b", ok) }, "a name is"},
-		{"bad path", func(r *Registry) { RegisterOn(r, "a", ok, WithPath("api/a")) }, "must start with /"},
-		{"non-struct input", func(r *Registry) {
-			RegisterOn(r, "s", func(c *fiber.Ctx, in string) (struct{}, error) { return struct{}{}, nil })
-		}, "must be a struct"},
-		{"undecodable tagged field", func(r *Registry) {
-			RegisterOn(r, "m", func(c *fiber.Ctx, in struct {
-				M map[string]string `form:"m"`
-			}) (struct{}, error) {
-				return struct{}{}, nil
-			})
-		}, "cannot be decoded from a form"},
-		{"nil function", func(r *Registry) { RegisterOn[struct{}, struct{}](r, "n", nil) }, "nil function"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			defer func() {
-				r := recover()
-				if r == nil || !strings.Contains(r.(string), tt.panic) {
-					t.Fatalf("panic %v, want one containing %q", r, tt.panic)
-				}
-			}()
-			tt.reg(NewRegistry())
-		})
-	}
-}
-
-func TestCustomPathAndCall(t *testing.T) {
-	reg := NewRegistry()
-	fn := RegisterOn(reg, "double", func(c *fiber.Ctx, in struct{ N int }) (int, error) { return in.N * 2, nil }, WithPath("/rpc/double"))
-	if fn.Path() != "/rpc/double" || fn.Name() != "double" {
-		t.Fatalf("path %q name %q", fn.Path(), fn.Name())
-	}
-	if got, err := fn.Call(nil, struct{ N int }{N: 21}); err != nil || got != 42 {
-		t.Fatalf("Call = %d, %v", got, err)
-	}
-	if p, ok := reg.Path("double"); !ok || p != "/rpc/double" {
-		t.Fatalf("Registry.Path = %q, %v", p, ok)
-	}
-	app := fiber.New()
-	app.Use(New(Config{Registry: reg}))
-	resp, err := app.Test(httptestJSON("/rpc/double", `{"N":4}`), -1)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %v, %v", resp, err)
-	}
-}
-
 type validated struct {
 	Title string `form:"title"`
 }

@@ -1,0 +1,59 @@
+package fiberfn
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func TestAsUserError(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		code     int
+		message  string
+		fields   map[string]string
+		internal bool
+	}{
+		{"ServerError defaults to 500", ServerError("Try later."), 500, "Try later.", nil, false},
+		{"ServerError with a status", ServerError("Taken.", http.StatusConflict), 409, "Taken.", nil, false},
+		{"a non-error status becomes 500", &Error{Code: 200, Message: "odd"}, 500, "odd", nil, false},
+		{"FieldErrors are a 422", FieldErrors{"title": "Required."}, 422, validationMessage, map[string]string{"title": "Required."}, false},
+		{"*fiber.Error keeps code and message", fiber.NewError(http.StatusTeapot, "short and stout"), 418, "short and stout", nil, false},
+		{"wrapped errors are found", fmt.Errorf("saving: %w", ServerError("Disk full.", 507)), 507, "Disk full.", nil, false},
+		{"wrapped FieldErrors", fmt.Errorf("validate: %w", FieldErrors{"a": "b"}), 422, validationMessage, map[string]string{"a": "b"}, false},
+		{"anything else is internal", errors.New("pq: password authentication failed"), 500, internalMessage, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ue, internal := asUserError(tt.err)
+			if ue.Code != tt.code || ue.Message != tt.message || internal != tt.internal || len(ue.Fields) != len(tt.fields) {
+				t.Fatalf("asUserError = %+v, internal %v", ue, internal)
+			}
+			for k, v := range tt.fields {
+				if ue.Fields[k] != v {
+					t.Fatalf("field %q = %q, want %q", k, ue.Fields[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestJSONErrorShape(t *testing.T) {
+	app, _ := fnApp(t, Config{})
+	resp, body := do(t, app, req{path: "/api/add_form", body: `{"title":" "}`, headers: jsonCT})
+	var got struct {
+		Error  string            `json:"error"`
+		Fields map[string]string `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("body %q: %v", body, err)
+	}
+	if resp.StatusCode != 422 || got.Error != validationMessage || got.Fields["title"] != "Title must not be empty." {
+		t.Fatalf("got %d %+v", resp.StatusCode, got)
+	}
+}
