@@ -22,7 +22,9 @@ const (
 
 // Validator is implemented by inputs that check themselves after decoding.
 // A non-nil error (typically [FieldErrors]) is answered like an error of the
-// function, which is then not called.
+// function, which is then not called. A Validate method with a pointer
+// receiver may normalize the input (trim, lowercase) before the function
+// sees it, but must not keep the pointer: the decoded value is reused.
 type Validator interface {
 	Validate() error
 }
