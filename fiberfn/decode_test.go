@@ -249,3 +249,28 @@ func TestDecodeInputsDoNotLeakBetweenRequests(t *testing.T) {
 		t.Fatalf("first input changed after the request: %+v", got[0])
 	}
 }
+
+type normalized struct {
+	Name string `form:"name"`
+}
+
+func (n *normalized) Validate() error {
+	n.Name = strings.ToLower(strings.TrimSpace(n.Name))
+	return nil
+}
+
+// A pointer-receiver Validate runs on the decoded value before the call,
+// so what it normalizes is what the function gets.
+func TestValidatorCanNormalize(t *testing.T) {
+	var got string
+	app, _ := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "n", func(c *fiber.Ctx, in normalized) (struct{}, error) {
+			got = in.Name
+			return struct{}{}, nil
+		})
+	}, nil)
+	do(t, app, req{path: "/api/n", body: "name=++Ann+", headers: formCT})
+	if got != "ann" {
+		t.Fatalf("function got %q, want the normalized %q", got, "ann")
+	}
+}
