@@ -6,6 +6,7 @@ package tests
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -346,4 +347,39 @@ func mustParse(t testing.TB, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+var formTag = regexp.MustCompile(`<form\b[^>]*>`)
+
+// TestDemoEveryFormWorksWithAndWithoutJS checks every form on every page,
+// logged out and logged in with tasks: each posts to a server function
+// both as a plain form (method and action) and through htmx (hx-post to
+// the same path).
+func TestDemoEveryFormWorksWithAndWithoutJS(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newPlainClient(t, d.URL)
+	pages := map[string]string{}
+	for _, p := range []string{"/", "/login", "/signup", "/no/such/page"} {
+		pages["logged out "+p] = c.get(p).Body
+	}
+	c.signup("former", "password123")
+	c.post("/api/add_task", url.Values{"title": {"one"}})
+	for _, p := range []string{"/", "/?filter=open", "/?filter=done", "/settings"} {
+		pages["logged in "+p] = c.get(p).Body
+	}
+	forms := 0
+	for name, body := range pages {
+		for _, tag := range formTag.FindAllString(body, -1) {
+			forms++
+			action := regexp.MustCompile(`\saction="(/api/[a-z_]+)"`).FindStringSubmatch(tag)
+			hxPost := regexp.MustCompile(`\shx-post="(/api/[a-z_]+)"`).FindStringSubmatch(tag)
+			if !strings.Contains(tag, `method="post"`) || action == nil || hxPost == nil || action[1] != hxPost[1] {
+				t.Errorf("%s: form without a matching method=post, action= and hx-post=: %s", name, tag)
+			}
+		}
+	}
+	if forms < 10 {
+		t.Fatalf("found only %d forms on %d pages", forms, len(pages))
+	}
 }
