@@ -1,7 +1,6 @@
 package fiberfn
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -50,9 +49,7 @@ func IsHistoryRestore(c *fiber.Ctx) bool {
 // requests of type "full", get the whole page. Since the answer then
 // depends on the request, it adds "Vary: HX-Request" to the response.
 func WantsFragment(c *fiber.Ctx) bool {
-	if !bytes.Contains(c.Response().Header.Peek(fiber.HeaderVary), []byte(HeaderHXRequest)) {
-		varyHX(c)
-	}
+	varyHX(c)
 	return IsHTMX(c) && !IsBoosted(c) && !IsHistoryRestore(c) &&
 		!strings.EqualFold(c.Get(HeaderHXRequestType), "full")
 }

@@ -1,6 +1,7 @@
 package fiberfn
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -152,9 +153,13 @@ func writeRedirect(c *fiber.Ctx, r redirect, htmx bool, defaultStatus int) {
 	c.Status(status)
 }
 
-// varyHX adds "Vary: HX-Request": the answer differs for HTMX callers.
+// varyHX adds "Vary: HX-Request", once: the answer differs for HTMX
+// callers.
 func varyHX(c *fiber.Ctx) {
-	c.Response().Header.Add(fiber.HeaderVary, HeaderHXRequest)
+	h := &c.Response().Header
+	if !bytes.Contains(h.Peek(fiber.HeaderVary), []byte(HeaderHXRequest)) {
+		h.Add(fiber.HeaderVary, HeaderHXRequest)
+	}
 }
 
 // sameOriginReferer returns the path and query of the request's Referer

@@ -32,19 +32,7 @@ type Validator interface {
 // serve decodes the input, runs the function and writes its answer.
 func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 	p := st.plugin
-	// Decode into a pooled input: decoding needs its address, which would
-	// otherwise move every input to the heap.
-	tmp := f.inputs.Get().(*In)
-	kind, err := f.decode(c, tmp)
-	if err == nil {
-		if v, ok := any(tmp).(Validator); ok {
-			err = v.Validate()
-		}
-	}
-	in := *tmp
-	var zero In
-	*tmp = zero
-	f.inputs.Put(tmp)
+	in, kind, err := f.input(c)
 	if err != nil {
 		if kind == bodyUnsupported {
 			return p.writeError(c, st, &f.meta, kind, err.(*Error), false)
@@ -79,6 +67,24 @@ func (f *Fn[In, Out]) serve(c *fiber.Ctx, st *requestState) error {
 	r.applyHeaders(c)
 	r.applyStatus(c)
 	return nil
+}
+
+// input decodes and validates the function's input. It decodes into a
+// pooled value, since decoding needs an address, which would otherwise move
+// every input to the heap, and returns a copy.
+func (f *Fn[In, Out]) input(c *fiber.Ctx) (In, bodyKind, error) {
+	tmp := f.inputs.Get().(*In)
+	kind, err := f.decode(c, tmp)
+	if err == nil {
+		if v, ok := any(tmp).(Validator); ok {
+			err = v.Validate()
+		}
+	}
+	in := *tmp
+	var zero In
+	*tmp = zero
+	f.inputs.Put(tmp)
+	return in, kind, err
 }
 
 // decode fills in from the request and returns the kind of its body.

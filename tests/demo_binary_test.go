@@ -56,13 +56,14 @@ type demoProcess struct {
 
 var listeningLine = regexp.MustCompile(`listening on (http://\S+)`)
 
-// startDemoBinary runs bin with args in dir and waits for the line that
-// says where it listens.
-func startDemoBinary(t *testing.T, bin, dir string, args ...string) *demoProcess {
+// startDemoBinary runs bin with args in dir, with PORT set to port (""
+// lets the flags decide), and waits for the line that says where it
+// listens.
+func startDemoBinary(t *testing.T, bin, dir, port string, args ...string) *demoProcess {
 	t.Helper()
 	p := &demoProcess{t: t, cmd: exec.Command(bin, args...), exited: make(chan error, 1)}
 	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), "PORT=") // the flags decide
+	p.cmd.Env = append(os.Environ(), "PORT="+port)
 	p.cmd.Stderr = &lockedWriter{mu: &p.mu, w: &p.stderr}
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -168,40 +169,28 @@ func TestDemoBinary(t *testing.T) {
 		}
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		ln.Close()
-		cmd := exec.Command(bin, "-db", filepath.Join(t.TempDir(), "p.db"))
-		cmd.Dir = t.TempDir()
-		cmd.Env = append(os.Environ(), "PORT="+port)
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		if err := cmd.Start(); err != nil {
+		p := startDemoBinary(t, bin, t.TempDir(), port, "-db", filepath.Join(t.TempDir(), "p.db"))
+		if !strings.HasSuffix(p.base, ":"+port) {
+			t.Fatalf("PORT=%s, but the demo listens on %s", port, p.base)
+		}
+		resp, err := http.Get("http://127.0.0.1:" + port + "/login")
+		if err != nil {
+			t.Fatalf("nothing listens on PORT=%s: %v", port, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /login on PORT %s: %d", port, resp.StatusCode)
+		}
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			resp, err := http.Get("http://127.0.0.1:" + port + "/login")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("GET /login on PORT %s: %d", port, resp.StatusCode)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("nothing listens on PORT=%s: %v", port, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
+		p.wait()
 	})
 
 	t.Run("runs anywhere, finishes in-flight requests on SIGTERM, keeps data and sessions", func(t *testing.T) {
 		work := t.TempDir() // not the repository: templates and static files are embedded
 		db := filepath.Join(work, "nested", "dir", "demo.db")
-		p := startDemoBinary(t, bin, work, "-addr", "127.0.0.1:0", "-db", db)
+		p := startDemoBinary(t, bin, work, "", "-addr", "127.0.0.1:0", "-db", db)
 		if !strings.Contains(p.output(false), db) {
 			t.Errorf("the start line does not name the database:\n%s", p.output(false))
 		}
@@ -265,7 +254,7 @@ func TestDemoBinary(t *testing.T) {
 
 		// Started again on the same file: the same session cookie still
 		// works and both tasks are there.
-		p2 := startDemoBinary(t, bin, work, "-addr", "127.0.0.1:0", "-db", db)
+		p2 := startDemoBinary(t, bin, work, "", "-addr", "127.0.0.1:0", "-db", db)
 		page := c.withBase(p2.base).get("/")
 		if page.Status != http.StatusOK || page.URL.Path != "/" {
 			t.Fatalf("after restart: %d at %s", page.Status, page.URL)
