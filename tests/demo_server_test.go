@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -65,7 +66,28 @@ func startDemo(t testing.TB, opts app.Options) *demoServer {
 	d := &demoServer{URL: "http://" + ln.Addr().String(), App: a, DBPath: opts.DBPath, t: t, served: make(chan error, 1), errs: errs}
 	go func() { d.served <- a.Fiber.Listener(ln) }()
 	t.Cleanup(d.Stop)
+	d.waitServing()
 	return d
+}
+
+// waitServing returns once the server answers a request. Shutting Fiber
+// down before its Listener has started serving would leave Listener
+// running forever, so a test that stops the server straight away (one
+// that skips, say) must not race it.
+func (d *demoServer) waitServing() {
+	d.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(d.URL + "/public/css/app.css")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("the demo did not start serving: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Stop shuts the instance down (waiting for requests in flight) and closes
