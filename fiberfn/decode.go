@@ -387,7 +387,8 @@ func (d *decoder) decodeMultipart(base unsafe.Pointer, form *multipart.Form) err
 	return errs.asError()
 }
 
-// decodeJSON fills in from a JSON body.
+// decodeJSON fills in from a JSON body. Its errors name the field and what
+// was expected in words, never a Go type.
 func decodeJSON(body []byte, in any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -406,10 +407,12 @@ func decodeJSON(body []byte, in any) error {
 			Message: fmt.Sprintf("Invalid value for field %q: %s.", typeErr.Field, msg),
 			Fields:  map[string]string{typeErr.Field: msg},
 		}
+	case errors.As(err, &typeErr):
+		return &Error{Code: http.StatusBadRequest, Message: "The body must be a JSON object."}
 	case errors.As(err, &syntaxErr):
-		return &Error{Code: http.StatusBadRequest, Message: fmt.Sprintf("Malformed JSON at byte %d: %v.", syntaxErr.Offset, syntaxErr)}
+		return &Error{Code: http.StatusBadRequest, Message: fmt.Sprintf("Malformed JSON at byte %d.", syntaxErr.Offset)}
 	default:
-		return &Error{Code: http.StatusBadRequest, Message: "Malformed JSON: " + err.Error() + "."}
+		return &Error{Code: http.StatusBadRequest, Message: "Malformed JSON."}
 	}
 }
 

@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"strings"
-	"time"
-
+	
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -56,15 +55,6 @@ func (f *FormState) Value(field string) string {
 	return f.Values[field]
 }
 
-// Summary returns the message of the form as a whole, or "": the nil-safe
-// twin of the Message field for templates.
-func (f *FormState) Summary() string {
-	if f == nil {
-		return ""
-	}
-	return f.Message
-}
-
 // HasError reports whether there is a message for the form or a field.
 func (f *FormState) HasError() bool {
 	return f != nil && (f.Message != "" || len(f.Fields) > 0)
@@ -75,50 +65,58 @@ type flashKey struct{}
 
 // Flash returns the state of the form whose plain (no-JavaScript) post
 // failed just before this request, or nil. It is read once: the cookie
-// that carried it is cleared in this response.
+// that carried it is cleared in this response. A cookie that is forged,
+// altered or signed with an unknown key is ignored.
 func Flash(c *fiber.Ctx) *FormState {
 	if f, ok := c.Locals(flashKey{}).(*FormState); ok {
 		return f
 	}
-	name := flashCookieName(c)
-	raw := c.Cookies(name)
+	st := stateOf(c)
+	if st.plugin == nil {
+		return nil
+	}
+	p := st.plugin
+	raw := c.Cookies(p.cfg.FlashCookie)
 	if raw == "" {
 		return nil
 	}
-	f := decodeFlash(raw)
+	p.clearCookie(c, p.cfg.FlashCookie)
+	f := decodeFlash(p.signer, raw)
 	c.Locals(flashKey{}, f)
-	c.Cookie(&fiber.Cookie{Name: name, Path: "/", Expires: time.Unix(1, 0), MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 	return f
 }
 
-func flashCookieName(c *fiber.Ctx) string {
-	if st, ok := c.Locals(stateKey{}).(*requestState); ok && st.plugin != nil {
-		return st.plugin.cfg.FlashCookie
+// encodeFlash returns the flash cookie's payload for f, dropping what does
+// not fit the cap: first the values, then the field messages, then the
+// tail of the message.
+func (p *plugin) encodeFlash(c *fiber.Ctx, f *FormState) string {
+	limit := p.flashLimit(c)
+	enc := func() string {
+		b, _ := json.Marshal(f)
+		return base64.RawURLEncoding.EncodeToString(b)
 	}
-	return ConfigDefault.FlashCookie
-}
-
-// maxFlashCookie keeps the flash cookie well under browsers' 4 KiB limit.
-const maxFlashCookie = 3000
-
-func encodeFlash(f *FormState) string {
-	b, _ := json.Marshal(f)
-	if len(b)*4/3 > maxFlashCookie {
+	s := enc()
+	if len(s)+signatureOverhead > limit {
 		f.Values = nil
-		b, _ = json.Marshal(f)
+		s = enc()
 	}
-	if len(b)*4/3 > maxFlashCookie {
+	if len(s)+signatureOverhead > limit {
 		f.Fields = nil
-		if len(f.Message) > 500 {
-			f.Message = f.Message[:500]
-		}
-		b, _ = json.Marshal(f)
+		s = enc()
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	for len(s)+signatureOverhead > limit && len(f.Message) > 0 {
+		f.Message = truncateUTF8(f.Message, len(f.Message)/2)
+		s = enc()
+	}
+	return s
 }
 
-func decodeFlash(raw string) *FormState {
-	if len(raw) > 4096 {
+func decodeFlash(sg signer, signed string) *FormState {
+	if len(signed) > 8192 {
+		return nil
+	}
+	raw, ok := sg.verify(purposeFlash, signed)
+	if !ok {
 		return nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(raw)
@@ -144,7 +142,7 @@ func submittedValues(c *fiber.Ctx, kind bodyKind, m *meta) map[string]string {
 			return
 		}
 		if len(v) > maxCarriedValue {
-			v = v[:maxCarriedValue]
+			v = truncateUTF8(v, maxCarriedValue)
 		}
 		values[k] = strings.Clone(v)
 	}
@@ -176,15 +174,3 @@ func submittedValues(c *fiber.Ctx, kind bodyKind, m *meta) map[string]string {
 	return values
 }
 
-func isSensitive(field string, extra []string) bool {
-	lower := strings.ToLower(field)
-	if strings.Contains(lower, "password") || strings.Contains(lower, "secret") || strings.Contains(lower, "token") {
-		return true
-	}
-	for _, s := range extra {
-		if strings.EqualFold(s, field) {
-			return true
-		}
-	}
-	return false
-}

@@ -3,17 +3,24 @@ package fiberfn
 import (
 	"fmt"
 	"html/template"
+	"time"
+
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 )
 
 // FuncMap returns template functions for Go's html/template engines (add
 // them with engine.AddFuncMap of github.com/gofiber/template/html/v2):
 //
 //   - fnPath "name": the path of the server function registered under name
-//     on the given registry (DefaultRegistry when none is given); an
+//     on the given registry (the default registry when none is given); an
 //     unknown name fails the render instead of producing a broken form.
-//   - fnHTMXConfig: the [HTMXConfigMeta] tag for the page <head>.
+//   - fnOnce "name": a hidden input with a fresh one-time token for the
+//     once-only function name (see [OnceOnly]), signed with the keys of the
+//     plugin serving the registry.
+//   - fnHTMXConfig: the htmx configuration <meta> tag ([htmx.ConfigMeta])
+//     for the page <head>.
 func FuncMap(registry ...*Registry) template.FuncMap {
-	r := DefaultRegistry
+	r := defaultRegistry
 	if len(registry) > 0 && registry[0] != nil {
 		r = registry[0]
 	}
@@ -24,8 +31,15 @@ func FuncMap(registry ...*Registry) template.FuncMap {
 			}
 			return "", fmt.Errorf("fiberfn: no server function named %q", name)
 		},
+		"fnOnce": func(name string) (template.HTML, error) {
+			if _, ok := r.Path(name); !ok {
+				return "", fmt.Errorf("fiberfn: no server function named %q", name)
+			}
+			sg, ttl := r.tokenSigner()
+			return onceInput(sg, name, time.Duration(ttl)), nil
+		},
 		"fnHTMXConfig": func() template.HTML {
-			return template.HTML(HTMXConfigMeta)
+			return template.HTML(htmx.ConfigMeta)
 		},
 	}
 }

@@ -1,5 +1,7 @@
 package fiberfn
 
+import "github.com/gofiber/fiber/v2"
+
 // meta describes a registered function, independent of its types.
 type meta struct {
 	name, path    string
@@ -11,13 +13,15 @@ type meta struct {
 	bodyLimit     int
 	sensitive     []string
 	fallbackPage  string
+	once          bool
+	guards        []func(*fiber.Ctx) error
 }
 
 // Option configures a server function at registration.
 type Option func(*meta)
 
-// WithPath serves the function at path instead of "/api/<name>".
-func WithPath(path string) Option {
+// Route serves the function at path instead of "/api/<name>".
+func Route(path string) Option {
 	return func(m *meta) { m.path = path }
 }
 
@@ -60,8 +64,10 @@ func BodyLimit(n int) Option {
 }
 
 // Sensitive names form fields that are never carried back to a form after
-// an error. Fields whose names contain "password", "secret" or "token" are
-// never carried back in any case.
+// an error. Passwords, PINs, one-time codes, card numbers and CVCs, secrets
+// and tokens (by the words of the field's name: "password", "pass", "pwd",
+// "pin", "otp", "cvc", "cvv", "card", "secret", "token"...) are never
+// carried back in any case.
 func Sensitive(fields ...string) Option {
 	return func(m *meta) { m.sensitive = append(m.sensitive, fields...) }
 }
@@ -71,4 +77,18 @@ func Sensitive(fields ...string) Option {
 // Default "/".
 func FallbackPage(path string) Option {
 	return func(m *meta) { m.fallbackPage = path }
+}
+
+// Guard adds a check that runs before the function, after the plugin's own
+// checks (method, origin, size) and before its arguments are decoded: "must
+// be logged in", "must own the list". A guard that returns nil lets the
+// request through. A non-nil error refuses it and is answered like an error
+// of the function, for every kind of caller (JSON error, htmx error
+// fragment, or a redirect back with the message for a plain form post). A
+// guard that calls [Redirect] before refusing (to a login page, say) sends
+// browsers there, while JSON callers get its error and the target in the
+// [RedirectHeader] header. Guards run in the order given; several Guard
+// options add up.
+func Guard(guards ...func(c *fiber.Ctx) error) Option {
+	return func(m *meta) { m.guards = append(m.guards, guards...) }
 }

@@ -16,7 +16,7 @@ var errCrossOrigin = &Error{Code: http.StatusForbidden, Message: "Cross-origin r
 // other Sec-Fetch-Site is refused; without it, an Origin whose host differs
 // from the request's Host is refused; a request with neither header (curl,
 // server to server) passes. Trusted origins always pass.
-func originAllowed(c *fiber.Ctx, h *fnHeaders, trusted []string) bool {
+func originAllowed(c *fiber.Ctx, h *reqHeaders, trusted []string) bool {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return true

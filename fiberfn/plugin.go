@@ -5,33 +5,55 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 )
 
 // plugin is the middleware returned by New.
 type plugin struct {
-	cfg Config
+	cfg    Config
+	signer signer
+	once   *onceStore
 }
 
 // New returns the fiberfn plugin, used with app.Use. It serves every
 // function registered on [Config].Registry at its path, and for every other
 // request attaches [ResponseOptions] to the request and applies them after
 // the downstream handler returns, so a page handler can set status,
-// headers, cookies and redirects exactly like a server function.
+// headers, cookies, notices and redirects exactly like a server function.
 //
 // A panic downstream becomes a 500 for that request only; its details are
 // logged, never sent.
 func New(config ...Config) fiber.Handler {
-	p := &plugin{cfg: configDefault(config...)}
+	cfg := configDefault(config...)
+	p := &plugin{cfg: cfg, signer: signer{keys: cfg.Keys}}
+	p.once = newOnceStore(cfg.OnceStorage)
+	cfg.Registry.servedBy(p)
 	return p.handle
 }
+
+// stateKey is the fiber.Ctx locals key of the per-request state.
+type stateKey struct{}
+
+// requestState is what the plugin keeps for one request.
+type requestState struct {
+	resp   ResponseOptions
+	plugin *plugin
+	hdr    reqHeaders // read at once for server functions, lazily for pages
+	oob    []oobPart
+	notice string
+	fn     *meta // the server function being served, or nil
+}
+
+var statePool = sync.Pool{New: func() any { return new(requestState) }}
 
 func (p *plugin) handle(c *fiber.Ctx) error {
 	if p.cfg.Next != nil && p.cfg.Next(c) {
 		return c.Next()
 	}
-	st := acquireState(p)
+	st := statePool.Get().(*requestState)
+	st.plugin = p
 	c.Locals(stateKey{}, st)
 	var err error
 	if ep := p.cfg.Registry.lookup(c.Path()); ep != nil {
@@ -40,8 +62,31 @@ func (p *plugin) handle(c *fiber.Ctx) error {
 		err = p.servePage(c, st)
 	}
 	c.Locals(stateKey{}, nil)
-	releaseState(st)
+	st.reset()
+	statePool.Put(st)
 	return err
+}
+
+// reset clears the state so it can be reused.
+func (st *requestState) reset() {
+	st.resp.reset()
+	st.plugin = nil
+	st.hdr = reqHeaders{}
+	clear(st.oob)
+	st.oob = st.oob[:0]
+	st.notice = ""
+	st.fn = nil
+}
+
+// stateOf returns the request's state, or a detached one when the plugin
+// is not installed (its options are then never applied).
+func stateOf(c *fiber.Ctx) *requestState {
+	if st, ok := c.Locals(stateKey{}).(*requestState); ok {
+		return st
+	}
+	st := &requestState{}
+	c.Locals(stateKey{}, st)
+	return st
 }
 
 // servePage runs the rest of the chain, then applies the response options.
@@ -57,63 +102,33 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 		err = asFiberError(err)
 	}
 	r := &st.resp
-	r.applyHeaders(c)
-	if r.redirect.kind != noRedirect {
-		varyHX(c)
-		writeRedirect(c, r.redirect, IsHTMX(c), p.cfg.RedirectStatus)
-	} else {
-		r.applyStatus(c)
+	if r.redirect.location != "" {
+		p.writeRedirect(c, st, callerOf(c), nil)
+		return err
 	}
+	if len(st.oob) > 0 || st.notice != "" {
+		fragment := callerOf(c) == htmxPartial
+		if fragment {
+			if oerr := p.writeOOB(c, st); oerr != nil && err == nil {
+				err = oerr
+			}
+		}
+		p.applyOptions(c, st, fragment)
+	} else {
+		r.applyHeaders(c, p.secure(c))
+	}
+	r.applyStatus(c)
 	return err
 }
 
-// serveFn checks method, origin and size, then runs the function.
-func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error) {
-	m := ep.info()
-	varyHX(c)
-	st.hdr.read(c)
-	defer func() {
-		if r := recover(); r != nil {
-			p.logPanic(c, m.name, r)
-			c.Response().Reset()
-			varyHX(c)
-			err = p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusInternalServerError, Message: internalMessage}, false)
-		}
-	}()
-	switch method := c.Method(); {
-	case method == fiber.MethodPost:
-	case m.readOnly && (method == fiber.MethodGet || method == fiber.MethodHead):
-	default:
-		allow := fiber.MethodPost
-		if m.readOnly {
-			allow = "GET, HEAD, POST"
-		}
-		c.Set(fiber.HeaderAllow, allow)
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + method + " is not allowed; use " + allow + "."}, false)
+// applyOptions writes the headers and cookies of the response options,
+// and a pending notice: as an htmx event when the answer is a fragment,
+// else as a cookie for the next page.
+func (p *plugin) applyOptions(c *fiber.Ctx, st *requestState, fragment bool) {
+	st.resp.applyHeaders(c, p.secure(c))
+	if st.notice != "" {
+		p.writeNotice(c, st, fragment)
 	}
-	if !p.cfg.DisableOriginCheck && !originAllowed(c, &st.hdr, p.cfg.TrustedOrigins) {
-		return p.writeError(c, st, m, bodyNone, errCrossOrigin, false)
-	}
-	limit := m.bodyLimit
-	if limit <= 0 {
-		limit = p.cfg.BodyLimit
-	}
-	if c.Request().Header.ContentLength() > limit || len(c.Request().Body()) > limit {
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("The request is too large (limit %d bytes).", limit)}, false)
-	}
-	if enc := st.hdr.contentEncoding; len(enc) > 0 && string(enc) != "identity" {
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
-	}
-	return ep.serve(c, st)
-}
-
-// fail answers a failed decode, validation or function call.
-func (p *plugin) fail(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, err error) error {
-	ue, internal := asUserError(err)
-	if internal {
-		p.cfg.Logger.Error("fiberfn: server function failed", "fn", m.name, "path", c.Path(), "err", err)
-	}
-	return p.writeError(c, st, m, kind, ue, true)
 }
 
 // asFiberError gives errors meant for the user (*Error, FieldErrors) the

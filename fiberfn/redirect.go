@@ -1,187 +1,125 @@
 package fiberfn
 
 import (
-	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
-	"strings"
 
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 )
 
-// ErrRedirectRefused is returned (wrapped) by [Redirect] and [Location] for
-// a target that could send the browser somewhere it should not go: an
-// off-site URL whose host is not in [Config].AllowedRedirectHosts, a
-// scheme-relative "//host" target, a non-http scheme, or one containing
-// control characters or backslashes.
+// RedirectHeader is the response header that tells a JSON caller where a
+// server function (or page) redirected: JSON callers get a 2xx with the
+// function's value, not a 3xx that fetch would follow silently (like
+// Leptos' "serverfnredirect").
+const RedirectHeader = "Fiberfn-Redirect"
+
+// ErrRedirectRefused is returned (wrapped) by [Redirect] and [Navigate] for
+// a target that a browser would take somewhere it should not go: another
+// host not in [Config].AllowedRedirectHosts (also when written as
+// "//host", "/\host" or with tabs, newlines or leading spaces, which
+// browsers drop), a scheme other than http and https, or credentials in the
+// URL.
 var ErrRedirectRefused = errors.New("fiberfn: redirect target refused")
 
-type redirectKind uint8
-
-const (
-	noRedirect redirectKind = iota
-	fullRedirect
-	clientNavigation
-)
+// ErrNoPlugin is returned by [Redirect] and [Navigate] when the request did
+// not pass through the plugin (app.Use(fiberfn.New())), which is what
+// writes the redirect.
+var ErrNoPlugin = errors.New("fiberfn: the plugin is not installed; add app.Use(fiberfn.New()) before this handler")
 
 // redirect is a redirect asked for during the request.
 type redirect struct {
-	location string
-	kind     redirectKind
-	status   int
+	location string // normalized as a browser reads it
+	navigate bool   // htmx: HX-Location rather than HX-Redirect
+	offsite  bool   // to an allowed other host
 }
 
-// Redirect redirects the caller to location after the handler returns.
-// A plain request gets 302 Found (or [Config].RedirectStatus) and a
-// Location header. An HTMX request gets 200 and an HX-Redirect header and
-// no 3xx, because fetch and XHR would follow a 3xx silently and swap the
-// whole next page into the target.
+// Redirect redirects the caller to location after the handler returns,
+// the right way for each caller:
 //
-// Relative targets are always allowed; absolute http(s) URLs only when
-// their host is in [Config].AllowedRedirectHosts. A refused target is not
-// used and the returned error wraps [ErrRedirectRefused].
+//   - plain browser, boosted and htmx 4 "full" requests, history restore:
+//     a real redirect, 302 Found (or [Config].RedirectStatus, or a 3xx set
+//     with [ResponseOptions.SetStatus]) with a Location header;
+//   - htmx partial request: 200 with HX-Redirect and no 3xx, because fetch
+//     and XHR would follow a 3xx silently and swap the next page into the
+//     target;
+//   - JSON caller: the function's value (a page's body) with a 2xx and the
+//     target in the [RedirectHeader] header.
+//
+// Relative targets and URLs of the request's own host are allowed; other
+// hosts only when listed in [Config].AllowedRedirectHosts. The target is
+// read as a browser reads it (see [ErrRedirectRefused]). A refused target
+// is not used and the returned error wraps ErrRedirectRefused.
 func Redirect(c *fiber.Ctx, location string) error {
-	return setRedirect(c, location, fullRedirect, 0)
+	return setRedirect(c, location, false)
 }
 
-// RedirectWithStatus is [Redirect] with the status a plain request gets,
-// for example 303 See Other or 301 Moved Permanently.
-func RedirectWithStatus(c *fiber.Ctx, location string, status int) error {
-	if status < 300 || status > 399 {
-		return errors.New("fiberfn: redirect status must be 3xx")
-	}
-	return setRedirect(c, location, fullRedirect, status)
+// Navigate is [Redirect] that, for htmx partial requests, loads the target
+// page without a full reload (HX-Location): htmx 2 and htmx 4 fetch it as a
+// full page, swap its body in, take its title and push its URL. Every other
+// caller gets what Redirect gives it.
+func Navigate(c *fiber.Ctx, location string) error {
+	return setRedirect(c, location, true)
 }
 
-// Location is [Redirect] that, for HTMX requests, navigates on the client
-// side with HX-Location (an AJAX load of the target, no full page reload)
-// instead of HX-Redirect. Plain requests get the same 302 as [Redirect].
-func Location(c *fiber.Ctx, location string) error {
-	return setRedirect(c, location, clientNavigation, 0)
-}
-
-func setRedirect(c *fiber.Ctx, location string, kind redirectKind, status int) error {
+func setRedirect(c *fiber.Ctx, location string, navigate bool) error {
 	st := stateOf(c)
-	var allowed []string
-	if st.plugin != nil {
-		allowed = st.plugin.cfg.AllowedRedirectHosts
+	if st.plugin == nil {
+		return ErrNoPlugin
 	}
-	if err := checkRedirect(location, allowed); err != nil {
+	target, offsite, err := checkRedirect(location, string(c.Request().Header.Host()), st.plugin.cfg.AllowedRedirectHosts)
+	if err != nil {
 		return err
 	}
-	st.resp.redirect = redirect{location: location, kind: kind, status: status}
+	st.resp.redirect = redirect{location: target, navigate: navigate, offsite: offsite}
 	return nil
 }
 
-// checkRedirect accepts relative targets and absolute http(s) URLs to
-// allowed hosts.
-func checkRedirect(location string, allowedHosts []string) error {
-	if location == "" {
-		return refused(location, "empty target")
-	}
-	for i := 0; i < len(location); i++ {
-		if ch := location[i]; ch < 0x20 || ch == 0x7f || ch == '\\' {
-			return refused(location, "control character or backslash")
+// navigateSpec is the HX-Location value of Navigate: target the body and
+// mark the request "full", so htmx 2 (which sends no such marker itself)
+// and htmx 4 both get the whole page.
+type navigateSpec struct {
+	Path    string            `json:"path"`
+	Target  string            `json:"target"`
+	Headers map[string]string `json:"headers"`
+}
+
+// writeRedirect answers the redirect of the request for the caller who.
+// For JSON callers, value (already marshalled, may be nil) is the body.
+func (p *plugin) writeRedirect(c *fiber.Ctx, st *requestState, who caller, value []byte) {
+	r := &st.resp
+	rd := r.redirect
+	p.applyOptions(c, st, false)
+	addVary(c)
+	switch {
+	case who == jsonCaller:
+		c.Set(RedirectHeader, rd.location)
+		if r.status >= 200 && r.status <= 299 {
+			c.Status(r.status)
+		} else if c.Response().StatusCode() >= 300 {
+			c.Status(http.StatusOK)
 		}
-	}
-	if strings.HasPrefix(location, "//") {
-		return refused(location, "scheme-relative target")
-	}
-	if location[0] == '/' {
-		return nil // a path on this site: the common case, no parsing needed
-	}
-	u, err := url.Parse(location)
-	if err != nil {
-		return refused(location, "malformed URL")
-	}
-	if u.Scheme == "" && u.Host == "" {
-		return nil
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return refused(location, "scheme "+u.Scheme)
-	}
-	if u.User != nil {
-		return refused(location, "credentials in URL")
-	}
-	for _, h := range allowedHosts {
-		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
-			return nil
+		if value != nil {
+			c.Response().SetBodyRaw(value)
+			c.Type("json")
 		}
-	}
-	return refused(location, "host "+u.Host+" is not allowed")
-}
-
-func refused(location, why string) error {
-	return &redirectError{location: location, why: why}
-}
-
-type redirectError struct{ location, why string }
-
-func (e *redirectError) Error() string {
-	return ErrRedirectRefused.Error() + ": " + e.why + " (" + strconvQuote(e.location) + ")"
-}
-
-func (e *redirectError) Unwrap() error { return ErrRedirectRefused }
-
-// strconvQuote quotes s for a log line, shortened so a hostile target
-// cannot flood logs.
-func strconvQuote(s string) string {
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return url.PathEscape(s)
-}
-
-// writeRedirect writes the redirect r for the caller.
-// The caller adds Vary: HX-Request.
-func writeRedirect(c *fiber.Ctx, r redirect, htmx bool, defaultStatus int) {
-	if htmx {
+	case who == htmxPartial || (who == htmxFullPage && rd.offsite):
+		c.Response().ResetBody()
 		c.Status(http.StatusOK)
-		if r.kind == clientNavigation {
-			c.Set(HeaderHXLocation, r.location)
+		if rd.navigate && !rd.offsite {
+			b, _ := json.Marshal(navigateSpec{Path: rd.location, Target: "body", Headers: map[string]string{htmx.HeaderRequestType: "full"}})
+			c.Set(htmx.HeaderLocation, string(b))
 		} else {
-			c.Set(HeaderHXRedirect, r.location)
+			c.Set(htmx.HeaderRedirect, rd.location)
 		}
-		return
+	default:
+		status := p.cfg.RedirectStatus
+		if r.status >= 300 && r.status <= 399 {
+			status = r.status
+		}
+		c.Response().ResetBody()
+		c.Location(rd.location)
+		c.Status(status)
 	}
-	status := r.status
-	if status == 0 {
-		status = defaultStatus
-	}
-	c.Location(r.location)
-	c.Status(status)
-}
-
-// varyHX adds "Vary: HX-Request", once: the answer differs for HTMX
-// callers.
-func varyHX(c *fiber.Ctx) {
-	h := &c.Response().Header
-	if !bytes.Contains(h.Peek(fiber.HeaderVary), []byte(HeaderHXRequest)) {
-		h.Add(fiber.HeaderVary, HeaderHXRequest)
-	}
-}
-
-// sameOriginReferer returns the path and query of the request's Referer
-// when it is on this host, else fallback.
-func sameOriginReferer(c *fiber.Ctx, fallback string) string {
-	ref := c.Get(fiber.HeaderReferer)
-	if ref == "" {
-		return fallback
-	}
-	u, err := url.Parse(ref)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, string(c.Request().Header.Host())) {
-		return fallback
-	}
-	target := u.EscapedPath()
-	if target == "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") {
-		target = "/"
-	}
-	if u.RawQuery != "" {
-		target += "?" + u.RawQuery
-	}
-	if checkRedirect(target, nil) != nil {
-		return fallback
-	}
-	return target
 }

@@ -10,49 +10,59 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// PathPrefix is the prefix of a server function's default path.
-const PathPrefix = "/api/"
+// pathPrefix is the prefix of a server function's default path.
+const pathPrefix = "/api/"
 
-// Registry holds server functions by name and by path. Most programs use
-// [DefaultRegistry] through [Register]; a program that wants several sets
-// of functions creates registries with [NewRegistry] and registers on them
-// with [RegisterOn].
+// Registry holds server functions by name and by path. Most programs
+// register on the default registry with [Register]; a program that wants
+// several independent sets of functions creates registries with
+// [NewRegistry], registers on them with [RegisterOn] and serves each with
+// its own plugin ([Config].Registry).
 type Registry struct {
 	mu     sync.Mutex                  // serialises registration
 	byPath atomic.Pointer[endpointMap] // read without locks per request
-	byName map[string]*meta
+	byName atomic.Pointer[map[string]*meta]
+	signer atomic.Pointer[signer] // of the plugin serving it, for fnOnce
+	ttl    atomic.Int64           // once-only token lifetime, in ns
 }
 
 type endpointMap map[string]endpoint
 
-// DefaultRegistry is the registry used by [Register] and, unless
-// [Config].Registry says otherwise, served by [New].
-var DefaultRegistry = NewRegistry()
+// defaultRegistry is the registry of Register, served by New unless
+// Config.Registry says otherwise.
+var defaultRegistry = NewRegistry()
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	r := &Registry{byName: map[string]*meta{}}
+	r := &Registry{}
 	r.byPath.Store(&endpointMap{})
+	r.byName.Store(&map[string]*meta{})
 	return r
 }
 
 // endpoint is a registered server function, seen without its types.
 type endpoint interface {
 	info() *meta
-	serve(c *fiber.Ctx, st *requestState) error
+	serve(c *fiber.Ctx, st *requestState, kind bodyKind) error
 }
 
-// Fn is a registered server function with input type In and output type Out.
+// Fn is a registered server function with input type In and output type
+// Out. Keep it in a package-level variable and use it from Go ([Fn.Call])
+// and from templates ({{ .AddTask.Path }}, or fnPath "add_task").
 type Fn[In, Out any] struct {
 	meta
-	fn     func(*fiber.Ctx, In) (Out, error)
-	dec    *decoder
-	inputs sync.Pool // of *In, zeroed, for decoding
+	fn  func(*fiber.Ctx, In) (Out, error)
+	dec *decoder
 }
 
-// Register registers a server function on [DefaultRegistry], usually from a
+// Register registers a server function on the default registry, which
+// [New] serves unless [Config].Registry names another, usually from a
 // package-level var so it exists before the app starts (like Leptos'
-// #[server] auto-registration). Its default path is "/api/<name>".
+// #[server] auto-registration):
+//
+//	var AddTask = fiberfn.Register("add_task", addTask, fiberfn.Render("partials/task"))
+//
+// Its path is "/api/<name>" unless [Route] says otherwise.
 //
 // In must be a struct type (struct{} for no arguments); its fields are
 // decoded by their `form` tags from form posts and by their `json` tags
@@ -61,7 +71,7 @@ type Fn[In, Out any] struct {
 // Register panics when the name or path is empty, malformed or already
 // registered: a mistake to fix at start-up, not at request time.
 func Register[In, Out any](name string, fn func(*fiber.Ctx, In) (Out, error), opts ...Option) *Fn[In, Out] {
-	return RegisterOn(DefaultRegistry, name, fn, opts...)
+	return RegisterOn(defaultRegistry, name, fn, opts...)
 }
 
 // RegisterOn is [Register] on the given registry.
@@ -72,25 +82,24 @@ func RegisterOn[In, Out any](r *Registry, name string, fn func(*fiber.Ctx, In) (
 	if !validName(name) {
 		panic(fmt.Sprintf("fiberfn: Register(%q): a name is 1-64 characters of a-z A-Z 0-9 _ - .", name))
 	}
-	m := meta{name: name, path: PathPrefix + name}
+	m := meta{name: name, path: pathPrefix + name}
 	for _, opt := range opts {
 		opt(&m)
 	}
 	if m.fallbackPage == "" {
 		m.fallbackPage = "/"
 	}
-	if checkRedirect(m.fallbackPage, nil) != nil {
+	if t, _, err := checkRedirect(m.fallbackPage, "", nil); err != nil || t != m.fallbackPage {
 		panic(fmt.Sprintf("fiberfn: Register(%q): fallback page %q must be a path on this site", name, m.fallbackPage))
 	}
-	if !strings.HasPrefix(m.path, "/") || strings.ContainsAny(m.path, "?# \r\n") {
+	if !strings.HasPrefix(m.path, "/") || strings.ContainsAny(m.path, "?# \t\r\n") {
 		panic(fmt.Sprintf("fiberfn: Register(%q): path %q must start with / and have no query, fragment or spaces", name, m.path))
 	}
-	dec, err := newDecoder(reflect.TypeFor[In]())
+	dec, err := newDecoder(reflect.TypeOf((*In)(nil)).Elem())
 	if err != nil {
 		panic(fmt.Sprintf("fiberfn: Register(%q): %v", name, err))
 	}
 	f := &Fn[In, Out]{meta: m, fn: fn, dec: dec}
-	f.inputs.New = func() any { return new(In) }
 	r.add(f)
 	return f
 }
@@ -112,20 +121,26 @@ func (r *Registry) add(e endpoint) {
 	m := e.info()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.byName[m.name]; dup {
+	names := *r.byName.Load()
+	if _, dup := names[m.name]; dup {
 		panic(fmt.Sprintf("fiberfn: server function %q is already registered", m.name))
 	}
 	old := *r.byPath.Load()
 	if prev, dup := old[m.path]; dup {
 		panic(fmt.Sprintf("fiberfn: server function %q: path %s is already used by %q", m.name, m.path, prev.info().name))
 	}
-	next := make(endpointMap, len(old)+1)
+	nextPaths := make(endpointMap, len(old)+1)
 	for k, v := range old {
-		next[k] = v
+		nextPaths[k] = v
 	}
-	next[m.path] = e
-	r.byPath.Store(&next)
-	r.byName[m.name] = m
+	nextPaths[m.path] = e
+	nextNames := make(map[string]*meta, len(names)+1)
+	for k, v := range names {
+		nextNames[k] = v
+	}
+	nextNames[m.name] = m
+	r.byPath.Store(&nextPaths)
+	r.byName.Store(&nextNames)
 }
 
 // lookup returns the function served at path, or nil.
@@ -134,15 +149,28 @@ func (r *Registry) lookup(path string) endpoint {
 }
 
 // Path returns the path of the function registered under name, and whether
-// there is one.
+// there is one. It takes no lock.
 func (r *Registry) Path(name string) (string, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	m, ok := r.byName[name]
+	m, ok := (*r.byName.Load())[name]
 	if !ok {
 		return "", false
 	}
 	return m.path, true
+}
+
+// servedBy records the keys and token lifetime of the plugin serving r,
+// for the once-only tokens its templates render.
+func (r *Registry) servedBy(p *plugin) {
+	r.signer.Store(&p.signer)
+	r.ttl.Store(int64(p.cfg.OnceTTL))
+}
+
+// tokenSigner returns the signer and token lifetime for fnOnce.
+func (r *Registry) tokenSigner() (signer, int64) {
+	if s := r.signer.Load(); s != nil {
+		return *s, r.ttl.Load()
+	}
+	return signer{keys: [][]byte{processKey()}}, int64(ConfigDefault.OnceTTL)
 }
 
 // Name returns the name the function was registered under.
@@ -152,10 +180,21 @@ func (f *Fn[In, Out]) Name() string { return f.name }
 // templates.
 func (f *Fn[In, Out]) Path() string { return f.path }
 
-// Call runs the function directly from server code, without HTTP, decoding
-// or the plugin's error handling.
+// Call runs the function directly from server code, without HTTP, decoding,
+// guards or the plugin's error handling.
 func (f *Fn[In, Out]) Call(c *fiber.Ctx, in In) (Out, error) {
 	return f.fn(c, in)
+}
+
+// Form returns the state of the function's form for a page: the failed
+// plain post carried over by [Flash] when it was this function's, else a
+// fresh state holding initial (which may be nil). Its result is never nil,
+// so templates can call its methods directly.
+func (f *Fn[In, Out]) Form(c *fiber.Ctx, initial map[string]string) *FormState {
+	if fs := Flash(c).For(f.name); fs != nil {
+		return fs
+	}
+	return &FormState{Fn: f.name, Values: initial}
 }
 
 func (f *Fn[In, Out]) info() *meta { return &f.meta }

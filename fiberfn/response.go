@@ -11,7 +11,9 @@ import (
 // in server functions and page handlers alike, so a status set here wins
 // over the defaults the plugin or the handler would otherwise write.
 //
-// Get it with [Response]; it is only valid during the request.
+// Get it with [Response]; it is only valid during the request. What is set
+// here reaches every answer: success, error (whose status wins over
+// SetStatus) and redirect alike. A panic drops it.
 type ResponseOptions struct {
 	status  int
 	headers []headerOp
@@ -64,9 +66,9 @@ func (r *ResponseOptions) SetCookie(cookie *fiber.Cookie) {
 	}
 }
 
-// Cookies returns copies of the cookies added with SetCookie.
+// Cookies returns a copy of the cookies added with SetCookie.
 func (r *ResponseOptions) Cookies() []fiber.Cookie {
-	return r.cookies
+	return append([]fiber.Cookie(nil), r.cookies...)
 }
 
 // reset clears the options so the value can be reused.
@@ -79,8 +81,9 @@ func (r *ResponseOptions) reset() {
 	r.redirect = redirect{}
 }
 
-// applyHeaders writes headers and cookies to the response.
-func (r *ResponseOptions) applyHeaders(c *fiber.Ctx) {
+// applyHeaders writes headers and cookies to the response; with secure,
+// every cookie is marked Secure.
+func (r *ResponseOptions) applyHeaders(c *fiber.Ctx, secure bool) {
 	for _, h := range r.headers {
 		if h.append {
 			c.Response().Header.Add(h.key, h.value)
@@ -89,7 +92,9 @@ func (r *ResponseOptions) applyHeaders(c *fiber.Ctx) {
 		}
 	}
 	for i := range r.cookies {
-		c.Cookie(&r.cookies[i])
+		ck := &r.cookies[i]
+		ck.Secure = ck.Secure || secure
+		c.Cookie(ck)
 	}
 }
 
@@ -106,4 +111,16 @@ func headerSafe(s string) string {
 		return s
 	}
 	return strings.NewReplacer("\r", "", "\n", "").Replace(s)
+}
+
+// Response returns the response options of the request; never nil. The
+// plugin installed with [New] applies them after the handler returns. The
+// value must not be kept after the request ends.
+func Response(c *fiber.Ctx) *ResponseOptions {
+	return &stateOf(c).resp
+}
+
+// secure reports whether the cookies of this answer are marked Secure.
+func (p *plugin) secure(c *fiber.Ctx) bool {
+	return p.cfg.SecureCookies || c.Protocol() == "https"
 }

@@ -1,0 +1,117 @@
+package fiberfn
+
+import (
+	"html"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
+	"github.com/gofiber/fiber/v2"
+)
+
+// errorBody is the JSON shape of an error.
+type errorBody struct {
+	Error  string            `json:"error"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// writeError answers ue in the caller's shape, with the headers and cookies
+// the function set (its status loses to the error's). With carry, a plain
+// form post is redirected back with the message and its values; without,
+// it gets a plain-text error (refusals such as 403, 405 or 413, where
+// nothing should be carried back).
+func (p *plugin) writeError(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, ue *Error, carry bool) error {
+	st.notice = "" // a notice is for success
+	who := st.hdr.caller(kind)
+	st.resp.applyHeaders(c, p.secure(c))
+	if p.cfg.ErrorHandler != nil {
+		c.Status(ue.Code)
+		return p.cfg.ErrorHandler(c, ue)
+	}
+	switch {
+	case who == jsonCaller:
+		return c.Status(ue.Code).JSON(errorBody{Error: ue.Message, Fields: ue.Fields})
+	case who == htmxPartial:
+		return p.writeErrorFragment(c, st, m, kind, ue, carry)
+	case !carry:
+		c.Type("txt", "utf-8")
+		return c.Status(ue.Code).SendString(ue.Message)
+	}
+	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields, Values: submittedValues(c, kind, m)}
+	p.setSignedCookie(c, p.cfg.FlashCookie, purposeFlash, p.encodeFlash(c, state))
+	c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
+	c.Status(p.cfg.RedirectStatus)
+	return nil
+}
+
+// writeErrorFragment answers an htmx partial request: the function's
+// ErrorTemplate (or the built-in fragment) retargeted to the form's error
+// slot.
+func (p *plugin) writeErrorFragment(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, ue *Error, carry bool) error {
+	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields}
+	if carry {
+		state.Values = submittedValues(c, kind, m)
+	}
+	target, swap := m.errorTarget, m.errorSwap
+	if target == "" {
+		target = p.cfg.ErrorTarget
+	}
+	if swap == "" {
+		swap = p.cfg.ErrorSwap
+	}
+	if c.GetRespHeader(htmx.HeaderRetarget) == "" {
+		c.Set(htmx.HeaderRetarget, target)
+	}
+	if c.GetRespHeader(htmx.HeaderReswap) == "" {
+		c.Set(htmx.HeaderReswap, swap)
+	}
+	c.Status(ue.Code)
+	c.Type("html", "utf-8")
+	if m.errorTemplate != "" {
+		err := render(c, c.Response().BodyWriter(), m.errorTemplate, state)
+		if err == nil {
+			return nil
+		}
+		p.cfg.Logger.Error("fiberfn: error template failed", "fn", m.name, "template", m.errorTemplate, "err", err)
+		c.Response().ResetBody()
+	}
+	return c.SendString(errorFragment(ue))
+}
+
+// errorFragment is the built-in HTML of an error, every part escaped. It
+// is a live region of its own, so it belongs in a container that is not
+// one (the form's .fiberfn-errors slot).
+func errorFragment(ue *Error) string {
+	var b strings.Builder
+	b.WriteString(`<div class="fiberfn-error" role="alert"><p>`)
+	b.WriteString(html.EscapeString(ue.Message))
+	b.WriteString(`</p>`)
+	if len(ue.Fields) > 0 {
+		keys := make([]string, 0, len(ue.Fields))
+		for k := range ue.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString(`<ul>`)
+		for _, k := range keys {
+			b.WriteString(`<li data-field="`)
+			b.WriteString(html.EscapeString(k))
+			b.WriteString(`">`)
+			b.WriteString(html.EscapeString(ue.Fields[k]))
+			b.WriteString(`</li>`)
+		}
+		b.WriteString(`</ul>`)
+	}
+	b.WriteString(`</div>`)
+	return b.String()
+}
+
+// unsupportedType is the 415 answer to a body fiberfn cannot decode.
+func unsupportedType(c *fiber.Ctx) *Error {
+	ct := strings.TrimSpace(string(c.Request().Header.ContentType()))
+	if len(ct) > 100 {
+		ct = ct[:100] + "..."
+	}
+	return &Error{Code: http.StatusUnsupportedMediaType, Message: "Unsupported content type " + quoteForLog(ct) + "; send a form or JSON."}
+}

@@ -1,0 +1,282 @@
+package fiberfn
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// OnceField is the form field that carries a once-only token; the template
+// function fnOnce renders it as a hidden input.
+const OnceField = "_fiberfn_once"
+
+// headerIdempotencyKey is the header a JSON client (or any client) may send
+// instead of a form token, as with Stripe's API.
+const headerIdempotencyKey = "Idempotency-Key"
+
+// ReplayedHeader marks the replayed answer of a once-only function.
+const ReplayedHeader = "Idempotent-Replayed"
+
+// OnceOnly makes the function run at most once per token, the answer to
+// double clicks, a double Enter and clients that retry after a lost
+// response. A form posting to it carries a one-time token, rendered with
+// the template function fnOnce:
+//
+//	<form method="post" action="{{ fnPath "add_task" }}" ...>
+//	  {{ fnOnce "add_task" }}
+//
+// and a JSON client sends an Idempotency-Key header of its own choosing.
+// Semantics follow Stripe's idempotency keys:
+//
+//   - the first request with a token runs the function; a successful
+//     answer is stored under the token ([Config].OnceStorage) for
+//     [Config].OnceTTL, and every later request with the token gets that
+//     answer again (status, body, Location and HX-* headers, no cookies)
+//     with the header "Idempotent-Replayed: true", without running the
+//     function;
+//   - a request that arrives while the first is still running waits for it
+//     (in the same process) and then gets its answer;
+//   - a failed first request (an error answer) stores nothing: the user may
+//     correct the form and send it again with the same token;
+//   - a token from another function, a forged or expired one, or none at
+//     all is refused with 400 and a message to reload the page; a token
+//     reused with different form values gets 409.
+//
+// Tokens are signed with [Config].Keys and expire after [Config].OnceTTL.
+func OnceOnly() Option {
+	return func(m *meta) { m.once = true }
+}
+
+// newOnceToken returns a fresh signed token for the function named fn.
+func newOnceToken(sg signer, fn string, ttl time.Duration) string {
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		panic("fiberfn: no randomness for a once-only token: " + err.Error())
+	}
+	exp := strconv.FormatInt(time.Now().Add(ttl).Unix(), 36)
+	return sg.sign(purposeOnce, fn+"~"+exp+"~"+base64.RawURLEncoding.EncodeToString(nonce[:]))
+}
+
+// onceInput is the hidden input of a fresh token.
+func onceInput(sg signer, fn string, ttl time.Duration) template.HTML {
+	return template.HTML(`<input type="hidden" name="` + OnceField + `" value="` + newOnceToken(sg, fn, ttl) + `">`)
+}
+
+// checkOnceToken reports whether token was signed for the function fn and
+// has not expired.
+func checkOnceToken(sg signer, token, fn string, now time.Time) bool {
+	v, ok := sg.verify(purposeOnce, token)
+	if !ok {
+		return false
+	}
+	parts := strings.Split(v, "~")
+	if len(parts) != 3 || parts[0] != fn {
+		return false
+	}
+	exp, err := strconv.ParseInt(parts[1], 36, 64)
+	return err == nil && now.Unix() < exp
+}
+
+// onceAnswer is a stored answer of a once-only function.
+type onceAnswer struct {
+	Caller  caller      `json:"c"`
+	Status  int         `json:"s"`
+	Headers [][2]string `json:"h,omitempty"`
+	Body    []byte      `json:"b,omitempty"`
+	Digest  string      `json:"d,omitempty"` // of the request body, when stable
+}
+
+// onceStore runs once-only functions once per token.
+type onceStore struct {
+	storage fiber.Storage
+	mu      sync.Mutex
+	running map[string]chan struct{} // keys whose first request runs now
+}
+
+func newOnceStore(storage fiber.Storage) *onceStore {
+	if storage == nil {
+		storage = newMemoryStorage()
+	}
+	return &onceStore{storage: storage, running: map[string]chan struct{}{}}
+}
+
+// onceClaim is the right of one request to run a once-only function.
+type onceClaim struct {
+	s      *onceStore
+	key    string
+	ttl    time.Duration
+	digest string
+	done   chan struct{}
+}
+
+// errOnceMissing and errOnceInvalid refuse a request without a valid token.
+var (
+	errOnceMissing  = &Error{Code: http.StatusBadRequest, Message: "This form is missing its one-time token; please reload the page and try again."}
+	errOnceInvalid  = &Error{Code: http.StatusBadRequest, Message: "This form has expired; please reload the page and try again."}
+	errOnceConflict = &Error{Code: http.StatusConflict, Message: "This form was already sent with other values; please reload the page."}
+	errOnceBusy     = &Error{Code: http.StatusConflict, Message: "This form is still being processed; please wait a moment and reload the page."}
+)
+
+// onceWait bounds how long a repeated request waits for the first.
+const onceWait = 15 * time.Second
+
+// begin claims the token of the request. It returns done when it already
+// answered the request (a replay, or a refusal), else a claim to finish or
+// abandon.
+func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind) (*onceClaim, bool, error) {
+	p := st.plugin
+	token := onceToken(c, st, kind)
+	switch {
+	case token == "":
+		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, false)
+	case len(token) > 512:
+		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, false)
+	case len(st.hdr.idempotencyKey) == 0 && !checkOnceToken(p.signer, token, m.name, time.Now()):
+		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, false)
+	}
+	sum := sha256.Sum256([]byte(m.name + "\x00" + token))
+	key := "fiberfn_once_" + hex.EncodeToString(sum[:])
+	digest := ""
+	if kind != bodyMultipart { // multipart boundaries differ between retries
+		d := sha256.Sum256(c.Request().Body())
+		digest = base64.RawURLEncoding.EncodeToString(d[:12])
+	}
+	deadline := time.Now().Add(onceWait)
+	for {
+		s.mu.Lock()
+		if wait, busy := s.running[key]; busy {
+			s.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-time.After(time.Until(deadline)):
+				return nil, true, p.writeError(c, st, m, kind, errOnceBusy, false)
+			}
+		}
+		stored, err := s.storage.Get(key)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, true, p.fail(c, st, m, kind, err)
+		}
+		if stored == nil {
+			claim := &onceClaim{s: s, key: key, ttl: p.cfg.OnceTTL, digest: digest, done: make(chan struct{})}
+			s.running[key] = claim.done
+			s.mu.Unlock()
+			return claim, false, nil
+		}
+		s.mu.Unlock()
+		var a onceAnswer
+		if json.Unmarshal(stored, &a) != nil {
+			return nil, true, p.fail(c, st, m, kind, errOnceCorrupt)
+		}
+		return nil, true, p.replay(c, st, m, kind, &a, digest)
+	}
+}
+
+// errOnceCorrupt is logged when a stored answer cannot be read.
+var errOnceCorrupt = &onceStoreError{"a stored once-only answer is corrupt"}
+
+type onceStoreError struct{ msg string }
+
+func (e *onceStoreError) Error() string { return "fiberfn: " + e.msg }
+
+// onceToken returns the request's token: the Idempotency-Key header, else
+// the form field.
+func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) string {
+	if k := st.hdr.idempotencyKey; len(k) > 0 {
+		return string(k)
+	}
+	switch kind {
+	case bodyURLEncoded:
+		return string(c.Request().PostArgs().Peek(OnceField))
+	case bodyMultipart:
+		return c.FormValue(OnceField)
+	case bodyNone:
+		return string(c.Request().URI().QueryArgs().Peek(OnceField))
+	}
+	return ""
+}
+
+// replay answers a repeated request with the stored answer.
+func (p *plugin) replay(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, a *onceAnswer, digest string) error {
+	if a.Digest != "" && digest != "" && a.Digest != digest {
+		return p.writeError(c, st, m, kind, errOnceConflict, false)
+	}
+	who := st.hdr.caller(kind)
+	if who != a.Caller && !(who.pageLike() && a.Caller.pageLike()) {
+		// Another kind of caller: the stored answer would not fit.
+		if who.pageLike() {
+			c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
+			c.Status(p.cfg.RedirectStatus)
+			c.Set(ReplayedHeader, "true")
+			return nil
+		}
+		return p.writeError(c, st, m, kind, &Error{Code: http.StatusConflict, Message: "This form was already sent."}, false)
+	}
+	for _, h := range a.Headers {
+		c.Set(h[0], h[1])
+	}
+	c.Set(ReplayedHeader, "true")
+	c.Status(a.Status)
+	c.Response().SetBody(a.Body)
+	return nil
+}
+
+// replayedHeaders are the answer headers worth storing for a replay.
+func replayedHeader(key []byte) bool {
+	k := strings.ToLower(string(key))
+	return k == "content-type" || k == "location" || k == "vary" || strings.HasPrefix(k, "hx-") || k == strings.ToLower(RedirectHeader)
+}
+
+// maxStoredBody bounds the body kept for a replay.
+const maxStoredBody = 256 << 10
+
+// finish stores the answer of the request that ran the function, and
+// wakes the requests waiting for it. It is safe on a nil claim.
+func (cl *onceClaim) finish(c *fiber.Ctx, who caller) {
+	if cl == nil {
+		return
+	}
+	defer cl.release()
+	resp := c.Response()
+	a := onceAnswer{Caller: who, Status: resp.StatusCode(), Digest: cl.digest}
+	if body := resp.Body(); len(body) <= maxStoredBody {
+		a.Body = body
+	}
+	resp.Header.VisitAll(func(k, v []byte) {
+		if replayedHeader(k) {
+			a.Headers = append(a.Headers, [2]string{string(k), string(v)})
+		}
+	})
+	b, err := json.Marshal(&a)
+	if err == nil {
+		err = cl.s.storage.Set(cl.key, b, cl.ttl)
+	}
+	if err != nil {
+		stateOf(c).plugin.cfg.Logger.Error("fiberfn: storing a once-only answer failed", "path", c.Path(), "err", err)
+	}
+}
+
+// abandon gives the token back after a failed call. Safe on a nil claim.
+func (cl *onceClaim) abandon() {
+	if cl != nil {
+		cl.release()
+	}
+}
+
+func (cl *onceClaim) release() {
+	cl.s.mu.Lock()
+	delete(cl.s.running, cl.key)
+	cl.s.mu.Unlock()
+	close(cl.done)
+}

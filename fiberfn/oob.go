@@ -1,0 +1,95 @@
+package fiberfn
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// bufPool holds render buffers.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// oobPart is an out-of-band update asked for during the request.
+type oobPart struct {
+	template string
+	binding  any
+}
+
+// OutOfBand adds an out-of-band update to the answer of an htmx partial
+// request: template (of the app's view engine) is rendered with binding
+// after the main fragment, and its first element gets hx-swap-oob="true"
+// (unless it has an hx-swap-oob of its own), so htmx 2 and htmx 4 swap it
+// into the element with the same id, wherever it is on the page. A server
+// function updates a task's row as its main fragment and the counts beside
+// the list out of band:
+//
+//	fiberfn.OutOfBand(c, "partials/counts", counts)
+//
+// The same template renders that part of the full page. Page handlers may
+// use it too. Other callers (plain, JSON, full page) do not get it, nor
+// do error answers.
+func OutOfBand(c *fiber.Ctx, template string, binding any) {
+	st := stateOf(c)
+	st.oob = append(st.oob, oobPart{template: template, binding: binding})
+}
+
+// writeOOB renders the out-of-band parts after the body.
+func (p *plugin) writeOOB(c *fiber.Ctx, st *requestState) error {
+	if len(st.oob) == 0 {
+		return nil
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	for _, part := range st.oob {
+		buf.Reset()
+		if err := render(c, buf, part.template, part.binding); err != nil {
+			return err
+		}
+		c.Response().AppendBody(markOOB(buf.Bytes()))
+	}
+	return nil
+}
+
+// markOOB adds hx-swap-oob="true" to the first element of html, unless
+// that element already has an hx-swap-oob attribute.
+func markOOB(html []byte) []byte {
+	i := 0
+	for {
+		j := bytes.IndexByte(html[i:], '<')
+		if j < 0 {
+			return html
+		}
+		i += j
+		switch {
+		case bytes.HasPrefix(html[i:], []byte("<!--")):
+			end := bytes.Index(html[i:], []byte("-->"))
+			if end < 0 {
+				return html
+			}
+			i += end + 3
+			continue
+		case i+1 < len(html) && isASCIILetter(html[i+1]):
+		default:
+			i++
+			continue
+		}
+		break
+	}
+	end := i + 1
+	for end < len(html) && (isASCIILetter(html[end]) || html[end] >= '0' && html[end] <= '9' || html[end] == '-') {
+		end++
+	}
+	tagEnd := bytes.IndexByte(html[end:], '>')
+	if tagEnd >= 0 && bytes.Contains(bytes.ToLower(html[end:end+tagEnd]), []byte("hx-swap-oob")) {
+		return html
+	}
+	out := make([]byte, 0, len(html)+len(` hx-swap-oob="true"`))
+	out = append(out, html[:end]...)
+	out = append(out, ` hx-swap-oob="true"`...)
+	return append(out, html[end:]...)
+}
+
+func isASCIILetter(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}

@@ -1,0 +1,131 @@
+package fiberfn
+
+import (
+	"net/url"
+	"strings"
+)
+
+// checkRedirect reads location as a browser does (the WHATWG URL parser:
+// leading and trailing C0 controls and spaces stripped, tabs and newlines
+// dropped anywhere, a backslash read as a slash) and accepts it when the
+// result stays on host (the request's Host, host[:port]) or goes to an
+// allowed host. It returns the target as the browser reads it, which is
+// what is sent, and whether it leaves host.
+//
+// It is stricter than a browser where a browser is lenient in ways that are
+// easy to get wrong: an absolute URL must be written scheme://host.
+func checkRedirect(location, host string, allowedHosts []string) (target string, offsite bool, err error) {
+	s := normalizeURL(location)
+	if s == "" {
+		return "", false, refused(location, "empty target")
+	}
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; ch < 0x20 || ch == 0x7f {
+			return "", false, refused(location, "control character")
+		}
+	}
+	if strings.HasPrefix(s, "//") {
+		return "", false, refused(location, "scheme-relative target (//host)")
+	}
+	if s[0] == '/' {
+		return s, false, nil // a path on this site: the common case
+	}
+	scheme, rest, hasScheme := cutScheme(s)
+	if !hasScheme {
+		return s, false, nil // a relative path, query or fragment
+	}
+	if scheme != "http" && scheme != "https" {
+		return "", false, refused(location, "scheme "+scheme)
+	}
+	if !strings.HasPrefix(rest, "//") || strings.HasPrefix(rest, "///") {
+		return "", false, refused(location, "absolute URL not written scheme://host")
+	}
+	u, perr := url.Parse(s)
+	if perr != nil || u.Host == "" {
+		return "", false, refused(location, "malformed URL")
+	}
+	if u.User != nil || strings.Contains(u.Host, "@") {
+		return "", false, refused(location, "credentials in URL")
+	}
+	if host != "" && strings.EqualFold(u.Host, host) {
+		return s, false, nil
+	}
+	for _, h := range allowedHosts {
+		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
+			return s, true, nil
+		}
+	}
+	return "", false, refused(location, "host "+u.Host+" is not allowed")
+}
+
+// normalizeURL applies the WHATWG URL parser's first steps: strip leading
+// and trailing C0 controls and spaces, drop tab, LF and CR anywhere, and
+// read a backslash as a slash (as browsers do for http and https URLs).
+func normalizeURL(s string) string {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= 0x20 })
+	if strings.ContainsAny(s, "\t\n\r\\") {
+		s = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(s)
+	}
+	return s
+}
+
+// cutScheme splits a URL's scheme (lower-cased) from the rest, as WHATWG
+// reads one: a letter, then letters, digits, "+", "-" or ".", then ":".
+func cutScheme(s string) (scheme, rest string, ok bool) {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z':
+		case i > 0 && ('0' <= ch && ch <= '9' || ch == '+' || ch == '-' || ch == '.'):
+		case i > 0 && ch == ':':
+			return strings.ToLower(s[:i]), s[i+1:], true
+		default:
+			return "", s, false
+		}
+	}
+	return "", s, false
+}
+
+func refused(location, why string) error {
+	return &redirectError{location: location, why: why}
+}
+
+type redirectError struct{ location, why string }
+
+func (e *redirectError) Error() string {
+	return ErrRedirectRefused.Error() + ": " + e.why + " (" + quoteForLog(e.location) + ")"
+}
+
+func (e *redirectError) Unwrap() error { return ErrRedirectRefused }
+
+// quoteForLog escapes s for a log line, shortened so a hostile target
+// cannot flood logs.
+func quoteForLog(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return url.PathEscape(s)
+}
+
+// sameOriginReferer returns the path and query of the request's Referer
+// when it is on host, else fallback.
+func sameOriginReferer(referer, host, fallback string) string {
+	if referer == "" {
+		return fallback
+	}
+	u, err := url.Parse(referer)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, host) {
+		return fallback
+	}
+	target := u.EscapedPath()
+	if target == "" || !strings.HasPrefix(target, "/") {
+		target = "/"
+	}
+	if u.RawQuery != "" {
+		target += "?" + u.RawQuery
+	}
+	if t, _, err := checkRedirect(target, "", nil); err == nil {
+		return t
+	}
+	return fallback
+}
