@@ -3,6 +3,7 @@ package fiberfn
 import (
 	"log/slog"
 	"net/http"
+	"time"
 	"testing"
 )
 
@@ -15,13 +16,13 @@ func TestConfigDefault(t *testing.T) {
 		check func(t *testing.T, c Config)
 	}{
 		{"no config", nil, func(t *testing.T, c Config) {
-			if c.Registry != DefaultRegistry || c.RedirectStatus != http.StatusFound || c.BodyLimit != 1<<20 ||
-				c.ErrorTarget != "find .fiberfn-errors" || c.ErrorSwap != "innerHTML" || c.FlashCookie != "fiberfn_flash" || c.Logger == nil {
+			if c.Registry != defaultRegistry || c.RedirectStatus != http.StatusFound || c.BodyLimit != 1<<20 ||
+				c.ErrorTarget != "find .fiberfn-errors" || c.ErrorSwap != "innerHTML" || c.FlashCookie != "fiberfn_flash" || c.NoticeCookie != "fiberfn_notice" || c.OnceTTL != 24*time.Hour || len(c.Keys) != 1 || c.Logger == nil {
 				t.Fatalf("%+v", c)
 			}
 		}},
 		{"zero values get defaults", []Config{{}}, func(t *testing.T, c Config) {
-			if c.Registry != DefaultRegistry || c.RedirectStatus != http.StatusFound || c.BodyLimit != 1<<20 || c.Logger == nil {
+			if c.Registry != defaultRegistry || c.RedirectStatus != http.StatusFound || c.BodyLimit != 1<<20 || c.Logger == nil {
 				t.Fatalf("%+v", c)
 			}
 		}},

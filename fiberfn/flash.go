@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"strings"
-	
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -173,4 +173,3 @@ func submittedValues(c *fiber.Ctx, kind bodyKind, m *meta) map[string]string {
 	}
 	return values
 }
-

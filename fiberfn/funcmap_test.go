@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
 )
@@ -13,7 +14,7 @@ import (
 func TestFuncMapWithTheHTMLEngine(t *testing.T) {
 	reg := NewRegistry()
 	RegisterOn(reg, "add_task", func(c *fiber.Ctx, in struct{}) (struct{}, error) { return struct{}{}, nil })
-	RegisterOn(reg, "search", func(c *fiber.Ctx, in struct{}) (struct{}, error) { return struct{}{}, nil }, WithPath("/rpc/search"), ReadOnly())
+	RegisterOn(reg, "search", func(c *fiber.Ctx, in struct{}) (struct{}, error) { return struct{}{}, nil }, Route("/rpc/search"), ReadOnly())
 	views := fstest.MapFS{
 		"form.html":    {Data: []byte(`<head>{{ fnHTMXConfig }}</head><form action="{{ fnPath "add_task" }}" hx-post="{{ fnPath "add_task" }}"></form><input hx-get="{{ fnPath "search" }}">`)},
 		"unknown.html": {Data: []byte(`<form action="{{ fnPath "no_such_fn" }}"></form>`)},
@@ -27,7 +28,7 @@ func TestFuncMapWithTheHTMLEngine(t *testing.T) {
 	if err := engine.Render(&b, "form", nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`action="/api/add_task"`, `hx-post="/api/add_task"`, `hx-get="/rpc/search"`, HTMXConfigMeta} {
+	for _, want := range []string{`action="/api/add_task"`, `hx-post="/api/add_task"`, `hx-get="/rpc/search"`, htmx.ConfigMeta} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("rendered %s\nwithout %s", b.String(), want)
 		}

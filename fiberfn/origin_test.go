@@ -50,8 +50,8 @@ func TestOriginAllowed(t *testing.T) {
 			}
 			c := app.AcquireCtx(&fc) // reads the method: set it first
 			defer app.ReleaseCtx(c)
-			var h fnHeaders
-			h.read(c)
+			var h reqHeaders
+			h.scan(c)
 			if got := originAllowed(c, &h, tt.trusted); got != tt.allowed {
 				t.Fatalf("originAllowed = %v, want %v", got, tt.allowed)
 			}

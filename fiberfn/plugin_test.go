@@ -70,7 +70,7 @@ func fnApp(t testing.TB, cfg Config) (*fiber.App, *atomic.Int64) {
 		})
 		RegisterOn(r, "nav", func(c *fiber.Ctx, in struct{}) (struct{}, error) {
 			calls.Add(1)
-			return struct{}{}, Location(c, "/next")
+			return struct{}{}, Navigate(c, "/next")
 		})
 		RegisterOn(r, "evil_redir", func(c *fiber.Ctx, in struct{}) (struct{}, error) {
 			calls.Add(1)
@@ -134,7 +134,7 @@ func TestServerFunctionWireContract(t *testing.T) {
 	}{
 		{"form post redirects back to same-origin referer",
 			req{path: "/api/add", body: "title=milk&n=2", headers: withHeaders(formCT, "Referer", "http://example.com/tasks?filter=open")},
-			want{status: 302, headers: map[string]string{"Location": "/tasks?filter=open", "Vary": "HX-Request"}, calls: 1}},
+			want{status: 302, headers: map[string]string{"Location": "/tasks?filter=open", "Vary": varyValue}, calls: 1}},
 		{"form post with foreign referer redirects to /",
 			req{path: "/api/add", body: "title=milk", headers: withHeaders(formCT, "Referer", "http://evil.example/x")},
 			want{status: 302, headers: map[string]string{"Location": "/"}, calls: 1}},
@@ -146,7 +146,7 @@ func TestServerFunctionWireContract(t *testing.T) {
 			want{status: 302, headers: map[string]string{"Location": "/tasks"}, setCookie: "fiberfn_flash=", calls: 1}},
 		{"htmx caller gets the rendered fragment without layout",
 			req{path: "/api/add", body: "title=<b>milk</b>", headers: htmxForm()},
-			want{status: 200, contains: []string{`<li id="task">&lt;b&gt;milk&lt;/b&gt;</li>`}, excludes: []string{"<html>"}, headers: map[string]string{"Vary": "HX-Request", "Location": ""}, calls: 1}},
+			want{status: 200, contains: []string{`<li id="task">&lt;b&gt;milk&lt;/b&gt;</li>`}, excludes: []string{"<html>"}, headers: map[string]string{"Vary": varyValue, "Location": ""}, calls: 1}},
 		{"htmx caller with nothing to render gets 204",
 			req{path: "/api/plain", headers: htmxForm()},
 			want{status: 204, calls: 1}},
@@ -164,10 +164,10 @@ func TestServerFunctionWireContract(t *testing.T) {
 			want{status: 302, headers: map[string]string{"Location": "/done", "HX-Redirect": ""}, setCookie: "sid=abc", calls: 1}},
 		{"redirect for htmx is 200 + HX-Redirect, no Location",
 			req{path: "/api/redir", headers: htmxForm()},
-			want{status: 200, headers: map[string]string{"HX-Redirect": "/done", "Location": "", "Vary": "HX-Request"}, setCookie: "sid=abc", calls: 1}},
-		{"location for htmx is HX-Location",
+			want{status: 200, headers: map[string]string{"HX-Redirect": "/done", "Location": "", "Vary": varyValue}, setCookie: "sid=abc", calls: 1}},
+		{"navigate for htmx is HX-Location to the full page",
 			req{path: "/api/nav", headers: htmxForm()},
-			want{status: 200, headers: map[string]string{"HX-Location": "/next", "HX-Redirect": ""}, calls: 1}},
+			want{status: 200, headers: map[string]string{"HX-Location": `{"path":"/next","target":"body","headers":{"HX-Request-Type":"full"}}`, "HX-Redirect": ""}, calls: 1}},
 		{"location for plain is 302",
 			req{path: "/api/nav", headers: formCT},
 			want{status: 302, headers: map[string]string{"Location": "/next"}, calls: 1}},

@@ -17,10 +17,10 @@ func TestRegisterRejectsMistakes(t *testing.T) {
 		reg   func(r *Registry)
 		panic string
 	}{
-		{"duplicate name", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "a", ok, WithPath("/other")) }, `"a" is already registered`},
-		{"duplicate path", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "b", ok, WithPath("/api/a")) }, `path /api/a is already used by "a"`},
+		{"duplicate name", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "a", ok, Route("/other")) }, `"a" is already registered`},
+		{"duplicate path", func(r *Registry) { RegisterOn(r, "a", ok); RegisterOn(r, "b", ok, Route("/api/a")) }, `path /api/a is already used by "a"`},
 		{"bad name", func(r *Registry) { RegisterOn(r, "a b", ok) }, "a name is"},
-		{"bad path", func(r *Registry) { RegisterOn(r, "a", ok, WithPath("api/a")) }, "must start with /"},
+		{"bad path", func(r *Registry) { RegisterOn(r, "a", ok, Route("api/a")) }, "must start with /"},
 		{"non-struct input", func(r *Registry) {
 			RegisterOn(r, "s", func(c *fiber.Ctx, in string) (struct{}, error) { return struct{}{}, nil })
 		}, "must be a struct"},
@@ -48,7 +48,7 @@ func TestRegisterRejectsMistakes(t *testing.T) {
 
 func TestCustomPathAndCall(t *testing.T) {
 	reg := NewRegistry()
-	fn := RegisterOn(reg, "double", func(c *fiber.Ctx, in struct{ N int }) (int, error) { return in.N * 2, nil }, WithPath("/rpc/double"))
+	fn := RegisterOn(reg, "double", func(c *fiber.Ctx, in struct{ N int }) (int, error) { return in.N * 2, nil }, Route("/rpc/double"))
 	if fn.Path() != "/rpc/double" || fn.Name() != "double" {
 		t.Fatalf("path %q name %q", fn.Path(), fn.Name())
 	}
@@ -100,13 +100,13 @@ func TestRegisterWhileServing(t *testing.T) {
 	}
 }
 
-// Register uses DefaultRegistry, which New serves when Config.Registry is
+// Register uses the default registry, which New serves when Config.Registry is
 // nil.
 func TestRegisterOnTheDefaultRegistry(t *testing.T) {
 	name := "default_registry_test_fn"
 	fn := Register(name, func(c *fiber.Ctx, in struct{}) (string, error) { return "from the default registry", nil })
-	if p, ok := DefaultRegistry.Path(name); !ok || p != fn.Path() || p != PathPrefix+name {
-		t.Fatalf("DefaultRegistry.Path = %q, %v", p, ok)
+	if p, ok := defaultRegistry.Path(name); !ok || p != fn.Path() || p != "/api/"+name {
+		t.Fatalf("defaultRegistry.Path = %q, %v", p, ok)
 	}
 	app := fiber.New()
 	app.Use(New())
