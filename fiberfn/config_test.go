@@ -3,8 +3,8 @@ package fiberfn
 import (
 	"log/slog"
 	"net/http"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestConfigDefault(t *testing.T) {

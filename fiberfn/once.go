@@ -141,7 +141,7 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, false)
 	case len(token) > 512:
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, false)
-	case len(st.hdr.idempotencyKey) == 0 && !checkOnceToken(p.signer, token, m.name, time.Now()):
+	case len(st.hdr.idempotencyKey) == 0 && !p.cfg.Registry.validOnceToken(p, token, m.name):
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, false)
 	}
 	sum := sha256.Sum256([]byte(m.name + "\x00" + token))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -22,8 +23,10 @@ type Registry struct {
 	mu     sync.Mutex                  // serialises registration
 	byPath atomic.Pointer[endpointMap] // read without locks per request
 	byName atomic.Pointer[map[string]*meta]
-	signer atomic.Pointer[signer] // of the plugin serving it, for fnOnce
-	ttl    atomic.Int64           // once-only token lifetime, in ns
+	// signers are those of the plugins serving the registry: fnOnce
+	// signs with the newest, and every plugin accepts tokens of any.
+	signers atomic.Pointer[[]signer]
+	ttl     atomic.Int64 // once-only token lifetime, in ns
 }
 
 type endpointMap map[string]endpoint
@@ -158,19 +161,44 @@ func (r *Registry) Path(name string) (string, bool) {
 	return m.path, true
 }
 
-// servedBy records the keys and token lifetime of the plugin serving r,
-// for the once-only tokens its templates render.
+// servedBy records the keys and token lifetime of a plugin serving r, for
+// the once-only tokens its templates render.
 func (r *Registry) servedBy(p *plugin) {
-	r.signer.Store(&p.signer)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var next []signer
+	if old := r.signers.Load(); old != nil {
+		next = append(next, *old...)
+	}
+	next = append(next, p.signer)
+	r.signers.Store(&next)
 	r.ttl.Store(int64(p.cfg.OnceTTL))
 }
 
 // tokenSigner returns the signer and token lifetime for fnOnce.
 func (r *Registry) tokenSigner() (signer, int64) {
-	if s := r.signer.Load(); s != nil {
-		return *s, r.ttl.Load()
+	if s := r.signers.Load(); s != nil && len(*s) > 0 {
+		return (*s)[len(*s)-1], r.ttl.Load()
 	}
 	return signer{keys: [][]byte{processKey()}}, int64(ConfigDefault.OnceTTL)
+}
+
+// validOnceToken reports whether token is a live once-only token of the
+// function fn, signed by p or by another plugin serving r (several apps
+// in one process may serve one registry).
+func (r *Registry) validOnceToken(p *plugin, token, fn string) bool {
+	now := time.Now()
+	if checkOnceToken(p.signer, token, fn, now) {
+		return true
+	}
+	if s := r.signers.Load(); s != nil {
+		for _, sg := range *s {
+			if checkOnceToken(sg, token, fn, now) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Name returns the name the function was registered under.

@@ -72,9 +72,6 @@ type App struct {
 	Fiber *fiber.App
 	// Store holds the users and tasks.
 	Store *Store
-	// Registry holds the demo's server functions. Every App has its own,
-	// so several can live in one process.
-	Registry *fiberfn.Registry
 
 	db         *sql.DB
 	sessions   *Sessions
@@ -112,17 +109,14 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{
 		Store:      NewStore(db),
-		Registry:   fiberfn.NewRegistry(),
 		db:         db,
 		sessions:   sessions,
 		htmxScript: public.HTMXScript(opts.HTMXVersion),
 		logger:     opts.Logger,
 	}
-	registerAuthFns(a.Registry)
-	registerTaskFns(a.Registry)
 
 	engine := html.NewFileSystem(http.FS(views), ".html")
-	engine.AddFuncMap(fiberfn.FuncMap(a.Registry))
+	engine.AddFuncMap(fiberfn.FuncMap())
 	if opts.DevDir != "" {
 		engine.Reload(true)
 	}
@@ -152,7 +146,10 @@ func New(opts Options) (*App, error) {
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
-	a.Fiber.Use(fiberfn.New(fiberfn.Config{Registry: a.Registry, Logger: opts.Logger}))
+	// The server functions are package-level handles on fiberfn's default
+	// registry (auth_fns.go, task_fns.go), so several Apps in one process
+	// share them; each gets its store and sessions from the context.
+	a.Fiber.Use(fiberfn.New(fiberfn.Config{Logger: opts.Logger}))
 	a.registerPages()
 	return a, nil
 }

@@ -3,17 +3,10 @@ package app
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
-)
-
-// Names of the account server functions, as used by fnPath in templates.
-const (
-	FnSignup         = "signup"
-	FnLogin          = "login"
-	FnLogout         = "logout"
-	FnChangePassword = "change_password"
 )
 
 // errInvalidLogin is the one answer to an unknown user and a wrong
@@ -27,18 +20,18 @@ var errInvalidLogin = &fiberfn.Error{Code: http.StatusUnauthorized, Message: "In
 // hx-target says "this", and otherwise swaps nothing.
 const formErrorTarget = "closest form"
 
-// registerAuthFns registers the account functions on r. Failed forms
-// re-render themselves for HTMX callers (ErrorTemplate + ErrorTarget);
-// plain callers get them back through fiberfn.Flash.
-func registerAuthFns(r *fiberfn.Registry) {
-	fiberfn.RegisterOn(r, FnSignup, signup,
+// The account server functions. Failed forms re-render themselves for htmx
+// callers (ErrorTemplate + ErrorTarget); plain callers get them back
+// through fiberfn.Flash, which the pages read with Fn.Form.
+var (
+	Signup = fiberfn.Register("signup", signup,
 		fiberfn.ErrorTemplate("partials/signup_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	fiberfn.RegisterOn(r, FnLogin, login,
+	Login = fiberfn.Register("login", login,
 		fiberfn.ErrorTemplate("partials/login_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	fiberfn.RegisterOn(r, FnLogout, logout)
-	fiberfn.RegisterOn(r, FnChangePassword, changePassword,
+	Logout         = fiberfn.Register("logout", logout)
+	ChangePassword = fiberfn.Register("change_password", changePassword, fiberfn.Guard(loggedIn),
 		fiberfn.ErrorTemplate("partials/password_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-}
+)
 
 // SignupInput is the sign-up form.
 type SignupInput struct {
@@ -87,7 +80,7 @@ func signup(c *fiber.Ctx, in SignupInput) (struct{}, error) {
 	if err := fiberfn.ExpectContext[*Sessions](c).LogIn(c, u, false); err != nil {
 		return struct{}{}, err
 	}
-	setNotice(c, "welcome")
+	fiberfn.Notify(c, "Welcome! Your account is ready.")
 	return struct{}{}, fiberfn.Redirect(c, "/")
 }
 
@@ -130,7 +123,7 @@ func login(c *fiber.Ctx, in LoginInput) (struct{}, error) {
 	if err := fiberfn.ExpectContext[*Sessions](c).LogIn(c, u, in.Remember); err != nil {
 		return struct{}{}, err
 	}
-	setNotice(c, "login")
+	fiberfn.Notify(c, "You are logged in.")
 	return struct{}{}, fiberfn.Redirect(c, SafeNext(in.Next))
 }
 
@@ -138,7 +131,7 @@ func logout(c *fiber.Ctx, _ struct{}) (struct{}, error) {
 	if err := fiberfn.ExpectContext[*Sessions](c).LogOut(c); err != nil {
 		return struct{}{}, err
 	}
-	setNotice(c, "logout")
+	fiberfn.Notify(c, "You have been logged out.")
 	return struct{}{}, fiberfn.Redirect(c, "/")
 }
 
@@ -167,10 +160,7 @@ func (in *PasswordInput) Validate() error {
 }
 
 func changePassword(c *fiber.Ctx, in PasswordInput) (struct{}, error) {
-	u, err := requireUser(c, "/settings")
-	if u == nil {
-		return struct{}{}, err
-	}
+	u := userOf(c)
 	passwords := fiberfn.ExpectContext[*Passwords](c)
 	if !passwords.Check(u.PasswordHash, in.CurrentPassword) {
 		return struct{}{}, fiberfn.FieldErrors{"current_password": "That is not your current password."}
@@ -190,29 +180,36 @@ func changePassword(c *fiber.Ctx, in PasswordInput) (struct{}, error) {
 	if err := fiberfn.ExpectContext[*Sessions](c).LogIn(c, &updated, rememberedSession(c)); err != nil {
 		return struct{}{}, err
 	}
-	setNotice(c, "password")
+	fiberfn.Notify(c, "Your password has been changed.")
 	return struct{}{}, fiberfn.Redirect(c, "/settings")
 }
 
-// errLoginRequired answers JSON callers that are not logged in.
+// errLoginRequired refuses a request that needs a user and has none.
 var errLoginRequired = &fiberfn.Error{Code: http.StatusUnauthorized, Message: "Please log in first."}
 
-// requireUser returns the logged-in user. Without one it returns a nil
-// user and either an error (for JSON callers: 401) or a nil error after
-// asking fiberfn to redirect the browser to the login page, which then
-// comes back to next. Callers return the error as it is:
-//
-//	u, err := requireUser(c, "/")
-//	if u == nil {
-//		return out, err
-//	}
-func requireUser(c *fiber.Ctx, next string) (*User, error) {
+// loggedIn is the guard of every function that needs a logged-in user.
+// Without one, browsers are sent to the login page, which comes back to
+// the page the form was on; JSON callers get 401 (and the login URL in the
+// Fiberfn-Redirect header).
+func loggedIn(c *fiber.Ctx) error {
 	u, err := CurrentUser(c)
 	if err != nil || u != nil {
-		return u, err
+		return err
 	}
-	if fiberfn.WantsJSON(c) {
-		return nil, errLoginRequired
+	_ = fiberfn.Redirect(c, loginURL(refererPath(c)))
+	return errLoginRequired
+}
+
+// userOf returns the user a loggedIn guard found.
+func userOf(c *fiber.Ctx) *User {
+	return fiberfn.ExpectContext[*User](c)
+}
+
+// refererPath returns the path and query of a same-origin Referer, else "/".
+func refererPath(c *fiber.Ctx) string {
+	u, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || u.Host != c.Hostname() && u.Host != string(c.Request().Header.Host()) {
+		return "/"
 	}
-	return nil, fiberfn.Redirect(c, loginURL(next))
+	return SafeNext(u.RequestURI())
 }

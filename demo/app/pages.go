@@ -22,7 +22,7 @@ func (a *App) registerPages() {
 // when the page is about to render: it consumes the one-time notice.
 func (a *App) page(c *fiber.Ctx, title, nav string) *Page {
 	u, _ := fiberfn.UseContext[*User](c)
-	return &Page{Title: title, Nav: nav, User: u, HTMXScript: a.htmxScript, Notice: popNotice(c)}
+	return &Page{Title: title, Nav: nav, User: u, HTMXScript: a.htmxScript, Notice: fiberfn.Notice(c)}
 }
 
 // loginURL is the login page that comes back to next afterwards.
@@ -66,10 +66,7 @@ func (a *App) loginPage(c *fiber.Ctx) error {
 		return fiberfn.Redirect(c, next)
 	}
 	p := a.page(c, "Log in", "login")
-	p.Form = fiberfn.Flash(c).For(FnLogin)
-	if p.Form == nil {
-		p.Form = &fiberfn.FormState{Fn: FnLogin, Values: map[string]string{"next": next}}
-	}
+	p.Form = Login.Form(c, map[string]string{"next": next})
 	return c.Render("login", p)
 }
 
@@ -82,10 +79,7 @@ func (a *App) signupPage(c *fiber.Ctx) error {
 		return fiberfn.Redirect(c, "/")
 	}
 	p := a.page(c, "Sign up", "signup")
-	p.Form = fiberfn.Flash(c).For(FnSignup)
-	if p.Form == nil {
-		p.Form = &fiberfn.FormState{Fn: FnSignup}
-	}
+	p.Form = Signup.Form(c, nil)
 	return c.Render("signup", p)
 }
 
@@ -98,10 +92,7 @@ func (a *App) settingsPage(c *fiber.Ctx) error {
 		return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
 	}
 	p := a.page(c, "Settings", "settings")
-	p.Form = fiberfn.Flash(c).For(FnChangePassword)
-	if p.Form == nil {
-		p.Form = &fiberfn.FormState{Fn: FnChangePassword}
-	}
+	p.Form = ChangePassword.Form(c, nil)
 	return c.Render("settings", p)
 }
 

@@ -8,37 +8,40 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Names of the task server functions, as used by fnPath in templates.
-const (
-	FnAddTask        = "add_task"
-	FnToggleTask     = "toggle_task"
-	FnRenameTask     = "rename_task"
-	FnDeleteTask     = "delete_task"
-	FnClearCompleted = "clear_completed"
-)
-
-// taskListTemplate is the fragment HTMX callers of every task function
+// taskListTemplate is the fragment htmx callers of every task function
 // get: the whole task section, so the list, the counts and the add form
 // always agree.
 const taskListTemplate = "partials/tasks"
 
 // taskErrorTarget is where the errors of the task buttons (toggle, delete,
-// clear) land for HTMX callers: the error slot of the task section.
+// clear) land for htmx callers: the error slot of the task section.
 const taskErrorTarget = "#task-errors"
 
-// registerTaskFns registers the task functions on r.
-func registerTaskFns(r *fiberfn.Registry) {
-	fiberfn.RegisterOn(r, FnAddTask, addTask, fiberfn.Render(taskListTemplate),
+// Names of the task server functions. The task list refers to its forms by
+// name rather than through the handles below: a function that renders the
+// list cannot refer to its own handle (an initialization cycle).
+const (
+	fnAddTask        = "add_task"
+	fnRenameTask     = "rename_task"
+	fnToggleTask     = "toggle_task"
+	fnDeleteTask     = "delete_task"
+	fnClearCompleted = "clear_completed"
+)
+
+// The task server functions. Each needs a logged-in user (the loggedIn
+// guard) and answers htmx callers with the task section.
+var (
+	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTemplate("partials/add_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	fiberfn.RegisterOn(r, FnRenameTask, renameTask, fiberfn.Render(taskListTemplate),
+	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTemplate("partials/rename_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	fiberfn.RegisterOn(r, FnToggleTask, toggleTask, fiberfn.Render(taskListTemplate),
+	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-	fiberfn.RegisterOn(r, FnDeleteTask, deleteTask, fiberfn.Render(taskListTemplate),
+	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-	fiberfn.RegisterOn(r, FnClearCompleted, clearCompleted, fiberfn.Render(taskListTemplate),
+	ClearCompleted = fiberfn.Register(fnClearCompleted, clearCompleted, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-}
+)
 
 // AddTaskInput is the add form.
 type AddTaskInput struct {
@@ -92,10 +95,7 @@ func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
 }
 
 func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskList, error) {
-	u, err := requireUser(c, "/")
-	if u == nil {
-		return nil, err
-	}
+	u := userOf(c)
 	title, problem := cleanTitle(in.Title)
 	if problem != "" {
 		return nil, fiberfn.FieldErrors{"title": problem}
@@ -107,10 +107,7 @@ func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskList, error) {
 }
 
 func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskList, error) {
-	u, err := requireUser(c, "/")
-	if u == nil {
-		return nil, err
-	}
+	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
@@ -121,10 +118,7 @@ func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskList, error) {
 }
 
 func renameTask(c *fiber.Ctx, in RenameInput) (*TaskList, error) {
-	u, err := requireUser(c, "/")
-	if u == nil {
-		return nil, err
-	}
+	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
@@ -139,10 +133,7 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskList, error) {
 }
 
 func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskList, error) {
-	u, err := requireUser(c, "/")
-	if u == nil {
-		return nil, err
-	}
+	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
@@ -153,10 +144,7 @@ func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskList, error) {
 }
 
 func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {
-	u, err := requireUser(c, "/")
-	if u == nil {
-		return nil, err
-	}
+	u := userOf(c)
 	if _, err := fiberfn.ExpectContext[*Store](c).ClearDone(u.ID); err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func buildTaskList(store *Store, u *User, filter Filter, flash *fiberfn.FormStat
 	}
 	fv := string(filter)
 	l := &TaskList{Filter: filter, Tasks: []TaskItem{}}
-	rename := flash.For(FnRenameTask)
+	rename := flash.For(fnRenameTask)
 	renameShown := false
 	for _, t := range all {
 		if t.Done {
@@ -84,7 +84,7 @@ func buildTaskList(store *Store, u *User, filter Filter, flash *fiberfn.FormStat
 			continue
 		}
 		id := strconv.FormatInt(t.ID, 10)
-		st := &fiberfn.FormState{Fn: FnRenameTask, Values: map[string]string{"id": id, "title": t.Title, "filter": fv}}
+		st := &fiberfn.FormState{Fn: fnRenameTask, Values: map[string]string{"id": id, "title": t.Title, "filter": fv}}
 		if rename != nil && rename.Value("id") == id {
 			st, renameShown = rename, true
 		}
@@ -95,11 +95,11 @@ func buildTaskList(store *Store, u *User, filter Filter, flash *fiberfn.FormStat
 		{Label: "Open", URL: "/?filter=open", Count: l.Counts.Open, Current: filter == FilterOpen},
 		{Label: "Done", URL: "/?filter=done", Count: l.Counts.Done, Current: filter == FilterDone},
 	}
-	l.AddForm = flash.For(FnAddTask)
+	l.AddForm = flash.For(fnAddTask)
 	if l.AddForm == nil {
-		l.AddForm = &fiberfn.FormState{Fn: FnAddTask, Values: map[string]string{"filter": fv}}
+		l.AddForm = &fiberfn.FormState{Fn: fnAddTask, Values: map[string]string{"filter": fv}}
 	}
-	for _, fn := range []string{FnToggleTask, FnDeleteTask, FnClearCompleted} {
+	for _, fn := range []string{fnToggleTask, fnDeleteTask, fnClearCompleted} {
 		if f := flash.For(fn); f != nil {
 			l.Error = f.Message
 		}
