@@ -110,6 +110,22 @@ func TestDecodeJSON(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("empty JSON body: status %d", resp.StatusCode)
 	}
+	// Errors name the field and what was expected, never a Go type.
+	for _, tt := range []struct{ body, want string }{
+		{`["not", "an", "object"]`, `{"error":"The body must be a JSON object."}`},
+		{`"text"`, `{"error":"The body must be a JSON object."}`},
+		{`{"name": 5}`, `{"error":"Invalid value for field \"name\": must be a string.","fields":{"name":"must be a string"}}`},
+		{`{"name": "x",}`, `{"error":"Malformed JSON at byte 14."}`},
+		{`{"nested": {"a": "b"}}`, `{"error":"Invalid value for field \"nested.a\": must be a whole number in range.","fields":{"nested.a":"must be a whole number in range"}}`},
+	} {
+		resp, b = do(t, app, req{path: "/api/rich", body: tt.body, headers: jsonCT})
+		if resp.StatusCode != 400 || b != tt.want {
+			t.Errorf("%s: status %d %s, want 400 %s", tt.body, resp.StatusCode, b, tt.want)
+		}
+		if strings.Contains(b, "fiberfn.") || strings.Contains(b, "Go ") || strings.Contains(b, "richInput") {
+			t.Errorf("%s: the error names a Go type: %s", tt.body, b)
+		}
+	}
 }
 
 type validated struct {

@@ -1,7 +1,9 @@
 package fiberfn
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -22,16 +24,31 @@ func Extract[T any](c *fiber.Ctx) (T, error) {
 		part  string
 		parse func(any) error
 	}{
-		{"headers", c.ReqHeaderParser},
-		{"cookies", c.CookieParser},
-		{"query", c.QueryParser},
-		{"route parameters", c.ParamsParser},
+		{"header", c.ReqHeaderParser},
+		{"cookie", c.CookieParser},
+		{"query parameter", c.QueryParser},
+		{"route parameter", c.ParamsParser},
 	}
 	for _, p := range parsers {
 		if err := p.parse(&v); err != nil {
 			var zero T
-			return zero, &Error{Code: http.StatusBadRequest, Message: "Invalid " + p.part + ": " + err.Error() + "."}
+			return zero, extractError(p.part, err)
 		}
 	}
 	return v, nil
+}
+
+// extractError words a parser's error for the user: the part and the name
+// of the value, never the decoder's internals or Go types.
+func extractError(part string, err error) *Error {
+	msg := err.Error()
+	const marker = `converting value for "`
+	if i := strings.Index(msg, marker); i >= 0 {
+		name := msg[i+len(marker):]
+		if j := strings.IndexByte(name, '"'); j >= 0 {
+			name = name[:j]
+			return &Error{Code: http.StatusBadRequest, Message: fmt.Sprintf("Invalid value for %s %q.", part, name), Fields: map[string]string{name: "is not valid"}}
+		}
+	}
+	return &Error{Code: http.StatusBadRequest, Message: "Invalid " + part + "s."}
 }
