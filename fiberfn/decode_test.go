@@ -116,7 +116,7 @@ func TestDecodeJSON(t *testing.T) {
 		{`"text"`, `{"error":"The body must be a JSON object."}`},
 		{`{"name": 5}`, `{"error":"Invalid value for field \"name\": must be a string.","fields":{"name":"must be a string"}}`},
 		{`{"name": "x",}`, `{"error":"Malformed JSON at byte 14."}`},
-		{`{"nested": {"a": "b"}}`, `{"error":"Invalid value for field \"nested.a\": must be a whole number in range.","fields":{"nested.a":"must be a whole number in range"}}`},
+		{`{"nested": {"a": "b"}}`, `{"error":"Invalid value for field \"nested\": must be a whole number in range.","fields":{"nested":"must be a whole number in range"}}`},
 	} {
 		resp, b = do(t, app, req{path: "/api/rich", body: tt.body, headers: jsonCT})
 		if resp.StatusCode != 400 || b != tt.want {
