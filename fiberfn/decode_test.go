@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -168,7 +167,7 @@ func FuzzDecodeForm(f *testing.F) {
 		c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
 		c.Request().SetBodyString(body)
 		var in richInput
-		err := dec.decodeArgs(unsafe.Pointer(&in), c.Request().PostArgs(), dec.formKeys)
+		err := dec.decodeArgs(inputValue(&in), c.Request().PostArgs(), dec.formKeys)
 		if err == nil {
 			return
 		}
@@ -223,7 +222,7 @@ func TestDecodeEveryWidth(t *testing.T) {
 	c.Request().SetBodyString("i=-1&i8=-128&i16=-32768&i32=-2147483648&i64=-9223372036854775808&u=1&u8=255&u16=65535&u32=4294967295&u64=18446744073709551615&f32=1.5&f64=-2.25&b=yes&lvl=warn&ptr=7")
 	sentinel := uint8(0xAA)
 	in := widths{S0: sentinel, S1: sentinel, S2: sentinel, S3: sentinel, S4: sentinel, S5: sentinel, S6: sentinel, S7: sentinel, S8: sentinel}
-	if err := dec.decodeArgs(unsafe.Pointer(&in), c.Request().PostArgs(), dec.formKeys); err != nil {
+	if err := dec.decodeArgs(inputValue(&in), c.Request().PostArgs(), dec.formKeys); err != nil {
 		t.Fatal(err)
 	}
 	seven := uint16(7)
@@ -236,7 +235,7 @@ func TestDecodeEveryWidth(t *testing.T) {
 	// Out of range for the field's own width is a field error, not a wrap.
 	var args fasthttp.Args
 	args.Parse("i8=128&u16=65536")
-	err = dec.decodeArgs(unsafe.Pointer(&in), &args, dec.formKeys)
+	err = dec.decodeArgs(inputValue(&in), &args, dec.formKeys)
 	ue, ok := err.(*Error)
 	if !ok || ue.Fields["i8"] != "is out of range" || ue.Fields["u16"] != "is out of range" {
 		t.Fatalf("err = %#v", err)

@@ -2,7 +2,7 @@ package fiberfn
 
 import (
 	"net/http"
-	"unsafe"
+	"reflect"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -31,19 +31,25 @@ func (f *Fn[In, Out]) input(c *fiber.Ctx, kind bodyKind) (In, error) {
 // decode fills in from the request's query (GET, HEAD) or body.
 func (f *Fn[In, Out]) decode(c *fiber.Ctx, in *In, kind bodyKind) error {
 	if method := c.Method(); method == fiber.MethodGet || method == fiber.MethodHead {
-		return f.dec.decodeArgs(unsafe.Pointer(in), c.Request().URI().QueryArgs(), f.dec.queryKeys)
+		return f.dec.decodeArgs(inputValue(in), c.Request().URI().QueryArgs(), f.dec.queryKeys)
 	}
 	switch kind {
 	case bodyURLEncoded:
-		return f.dec.decodeArgs(unsafe.Pointer(in), c.Request().PostArgs(), f.dec.formKeys)
+		return f.dec.decodeArgs(inputValue(in), c.Request().PostArgs(), f.dec.formKeys)
 	case bodyMultipart:
 		form, err := c.MultipartForm()
 		if err != nil {
 			return &Error{Code: http.StatusBadRequest, Message: "Malformed multipart form."}
 		}
-		return f.dec.decodeMultipart(unsafe.Pointer(in), form)
+		return f.dec.decodeMultipart(inputValue(in), form)
 	case bodyJSON:
 		return decodeJSON(c.Request().Body(), in)
 	}
 	return nil
 }
+
+// inputValue is the addressable value decoders fill.
+func inputValue[T any](in *T) reflect.Value { return reflect.ValueOf(in).Elem() }
+
+// reflectTypeOf is reflect.TypeFor (Go 1.22) spelled for any Go version.
+func reflectTypeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
