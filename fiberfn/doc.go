@@ -1,8 +1,9 @@
 // Package fiberfn brings Leptos-style server functions to the Fiber v2 web
-// framework, built for HTMX front ends that must keep working without
+// framework, built for htmx front ends that must keep working without
 // JavaScript.
 //
-// A server function is an ordinary typed Go function registered once:
+// A server function is an ordinary typed Go function registered once, in a
+// package-level variable:
 //
 //	type AddTaskInput struct {
 //		Title string `form:"title" json:"title"`
@@ -13,38 +14,55 @@
 //			if strings.TrimSpace(in.Title) == "" {
 //				return Task{}, fiberfn.FieldErrors{"title": "Title must not be empty."}
 //			}
-//			return store.Add(in.Title)
+//			return fiberfn.ExpectContext[*Store](c).Add(in.Title)
 //		},
-//		fiberfn.Render("partials/task")) // HTMX callers get this fragment
+//		fiberfn.Guard(loggedIn),            // per-function middleware
+//		fiberfn.Render("partials/task"),    // htmx callers get this fragment
+//		fiberfn.ErrorTemplate("partials/add_form"),
+//		fiberfn.ErrorTarget("closest form", "outerHTML"),
+//		fiberfn.OnceOnly())                 // double clicks run it once
 //
 // and served by the plugin:
 //
 //	app := fiber.New(fiber.Config{Views: engine})
 //	app.Use(fiberfn.New())
 //
-// A template posts to it with both a plain action and an HTMX attribute:
+// A template posts to it with both a plain action and an htmx attribute:
 //
 //	<form method="post" action="{{ fnPath "add_task" }}" hx-post="{{ fnPath "add_task" }}">
+//	  {{ fnOnce "add_task" }}
 //
-// What the caller gets back depends on who is asking:
+// # Who is asking
 //
-//   - JSON callers (Accept or Content-Type application/json) get the result
-//     as JSON, and errors as {"error": "...", "fields": {...}}.
-//   - HTMX callers (HX-Request: true) get the fragment named by [Render]
-//     (or 204 No Content), redirects as HX-Redirect, and errors as an
-//     HTML-escaped fragment retargeted to the form's error slot.
-//   - A plain form post without JavaScript is redirected back to the page it
-//     came from; on error the message and the submitted values (never
-//     passwords) travel along once, readable with [Flash].
+// Every answer is shaped by one classification of the caller, right for
+// htmx 2 and htmx 4 alike:
+//
+//	caller            recognised by                                   success             error                           Redirect
+//	JSON              Accept or Content-Type application/json         the value as JSON   {"error","fields"} + status     2xx + value + Fiberfn-Redirect header
+//	htmx partial      HX-Request: true, not one of the next two       Render fragment     escaped fragment + HX-Retarget  200 + HX-Redirect (Navigate: HX-Location)
+//	htmx full page    HX-Boosted, or htmx 4 HX-Request-Type: full     like plain          like plain                      like plain
+//	history restore   HX-History-Restore-Request: true                like plain          like plain                      real 3xx
+//	plain browser     none of the above                               302 back            302 back, error + input kept    302 to the target
+//
+// "302 back" goes to the same-origin Referer, else the function's
+// [FallbackPage]. The error and the submitted values (never passwords, PINs
+// or card numbers) travel across it in a signed cookie, read once with
+// [Flash] (or [Fn.Form]). Every answer's Vary names the request headers the
+// classification read. Refusals answer before the function is called: 405
+// wrong method, 403 cross-origin (the rules of Go's net/http
+// CrossOriginProtection), 413 too large, 415 unsupported body, 400 bad
+// arguments naming the field.
+//
+// # Shaping the answer
 //
 // Inside a server function, and in ordinary page handlers too, [Response]
-// sets the status, headers and cookies of the response, and [Redirect]
-// redirects correctly for HTMX and plain requests alike.
+// sets the status, headers and cookies of the answer (they reach error
+// answers as well), [Redirect] and [Navigate] redirect the right way for
+// each caller, [OutOfBand] adds fragments that htmx swaps elsewhere on the
+// page, and [Notify] carries a success message to the next page.
 //
 // [Provide], [UseContext] and [ExpectContext] pass typed values (a database,
 // an auth service) to handlers; [Extract] fills a struct from headers,
-// cookies, query and route parameters.
-//
-// Cross-origin protection is on by default for server functions, with the
-// semantics of Go's net/http CrossOriginProtection.
+// cookies, query and route parameters. The subpackage htmx reads and
+// writes htmx's own headers.
 package fiberfn
