@@ -1,6 +1,6 @@
 module github.com/fiberfn/fiberfn
 
-go 1.26.0
+go 1.23
 
 require (
 	github.com/gofiber/fiber/v2 v2.52.15
@@ -18,8 +18,7 @@ require (
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/mattn/go-runewidth v0.0.16 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.28.0 // indirect
 )
