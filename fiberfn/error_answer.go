@@ -113,5 +113,17 @@ func unsupportedType(c *fiber.Ctx) *Error {
 	if len(ct) > 100 {
 		ct = ct[:100] + "..."
 	}
-	return &Error{Code: http.StatusUnsupportedMediaType, Message: "Unsupported content type " + quoteForLog(ct) + "; send a form or JSON."}
+	return &Error{Code: http.StatusUnsupportedMediaType, Message: "Unsupported content type " + printable(ct) + "; send a form or JSON."}
+}
+
+// printable returns s with every byte outside printable ASCII replaced by
+// "?", for echoing a request's value in a message.
+func printable(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if ch < 0x20 || ch > 0x7e {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }

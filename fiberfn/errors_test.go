@@ -57,3 +57,46 @@ func TestJSONErrorShape(t *testing.T) {
 		t.Fatalf("got %d %+v", resp.StatusCode, got)
 	}
 }
+
+// Config.ErrorHandler writes every error answer of a server function:
+// refusals, bad arguments and the function's own errors.
+func TestConfigErrorHandler(t *testing.T) {
+	var seen []int
+	cfg := Config{ErrorHandler: func(c *fiber.Ctx, err *Error) error {
+		seen = append(seen, err.Code)
+		c.Set("X-Handled", "yes")
+		return c.Status(err.Code).SendString("custom: " + err.Message)
+	}}
+	app, _ := testApp(t, cfg, func(r *Registry) {
+		RegisterOn(r, "fails", func(c *fiber.Ctx, in struct {
+			N int `form:"n"`
+		}) (struct{}, error) {
+			Response(c).InsertHeader("X-From-Fn", "kept")
+			return struct{}{}, ServerError("Nope.", http.StatusConflict)
+		})
+	}, nil)
+	tests := []struct {
+		name   string
+		req    req
+		status int
+		body   string
+	}{
+		{"function error", req{path: "/api/fails", headers: formCT}, 409, "custom: Nope."},
+		{"bad argument", req{path: "/api/fails", body: "n=x", headers: formCT}, 400, `custom: Invalid value for field "n": must be a whole number.`},
+		{"wrong method", req{method: "PUT", path: "/api/fails"}, 405, "custom: Method PUT is not allowed; use POST."},
+		{"cross-origin", req{path: "/api/fails", headers: withHeaders(formCT, "Sec-Fetch-Site", "cross-site")}, 403, "custom: Cross-origin request refused."},
+		{"unsupported type", req{path: "/api/fails", body: "x", headers: map[string]string{"Content-Type": "text/csv"}}, 415, "custom: Unsupported content type text/csv; send a form or JSON."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := do(t, app, tt.req)
+			if resp.StatusCode != tt.status || body != tt.body || resp.Header.Get("X-Handled") != "yes" {
+				t.Fatalf("got %d %q (X-Handled %q), want %d %q", resp.StatusCode, body, resp.Header.Get("X-Handled"), tt.status, tt.body)
+			}
+		})
+	}
+	resp, _ := do(t, app, req{path: "/api/fails", headers: formCT})
+	if resp.Header.Get("X-From-Fn") != "kept" {
+		t.Fatalf("a header the function set did not reach the custom error answer")
+	}
+}

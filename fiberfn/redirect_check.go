@@ -60,11 +60,19 @@ func checkRedirect(location, host string, allowedHosts []string) (target string,
 
 // normalizeURL applies the WHATWG URL parser's first steps: strip leading
 // and trailing C0 controls and spaces, drop tab, LF and CR anywhere, and
-// read a backslash as a slash (as browsers do for http and https URLs).
+// read a backslash before the query or fragment as a slash (as browsers do
+// for http and https URLs; in a query or fragment it is a backslash).
 func normalizeURL(s string) string {
 	s = strings.TrimFunc(s, func(r rune) bool { return r <= 0x20 })
-	if strings.ContainsAny(s, "\t\n\r\\") {
-		s = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(s)
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(s)
+	}
+	end := strings.IndexAny(s, "?#")
+	if end < 0 {
+		end = len(s)
+	}
+	if strings.IndexByte(s[:end], '\\') >= 0 {
+		s = strings.ReplaceAll(s[:end], "\\", "/") + s[end:]
 	}
 	return s
 }

@@ -18,6 +18,9 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 	saved := fiber.AcquireResponse()
 	defer fiber.ReleaseResponse(saved)
 	c.Response().Header.CopyTo(&saved.Header)
+	// The kind of body decides whether the caller is a JSON client, for
+	// every answer, refusals and panics included.
+	kind := kindOf(c)
 	defer func() {
 		if r := recover(); r != nil {
 			p.logPanic(c, m.name, r)
@@ -26,7 +29,7 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 			saved.Header.CopyTo(&resp.Header)
 			st.resp.reset()
 			st.oob, st.notice = st.oob[:0], ""
-			err = p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusInternalServerError, Message: internalMessage}, false)
+			err = p.writeError(c, st, m, kind, &Error{Code: http.StatusInternalServerError, Message: internalMessage}, false)
 		}
 	}()
 	switch method := c.Method(); {
@@ -38,7 +41,7 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 			allow = "GET, HEAD, POST"
 		}
 		c.Set(fiber.HeaderAllow, allow)
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + quoteForLog(method) + " is not allowed; use " + allow + "."}, false)
+		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + printable(method) + " is not allowed; use " + allow + "."}, false)
 	}
 	if !p.cfg.DisableOriginCheck && !originAllowed(c, &st.hdr, p.cfg.TrustedOrigins) {
 		return p.writeError(c, st, m, bodyNone, errCrossOrigin, false)
@@ -53,7 +56,6 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 	if enc := st.hdr.contentEncoding; len(enc) > 0 && string(enc) != "identity" {
 		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
 	}
-	kind := kindOf(c)
 	if kind == bodyUnsupported {
 		return p.writeError(c, st, m, bodyNone, unsupportedType(c), false)
 	}
