@@ -138,7 +138,7 @@ const maxCarriedValue = 1000
 func submittedValues(c *fiber.Ctx, kind bodyKind, m *meta) map[string]string {
 	values := map[string]string{}
 	add := func(k, v string) {
-		if _, seen := values[k]; seen || isSensitive(k, m.sensitive) {
+		if _, seen := values[k]; seen || k == OnceField || isSensitive(k, m.sensitive) {
 			return
 		}
 		if len(v) > maxCarriedValue {

@@ -137,12 +137,14 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 	p := st.plugin
 	token := onceToken(c, st, kind)
 	switch {
+	// Refusals carry the submitted values back, so the re-rendered form
+	// (with a fresh token) keeps what the user typed.
 	case token == "":
-		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, false)
+		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, true)
 	case len(token) > 512:
-		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, false)
+		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
 	case len(st.hdr.idempotencyKey) == 0 && !p.cfg.Registry.validOnceToken(p, token, m.name):
-		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, false)
+		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
 	}
 	sum := sha256.Sum256([]byte(m.name + "\x00" + token))
 	key := "fiberfn_once_" + hex.EncodeToString(sum[:])
@@ -210,7 +212,7 @@ func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) string {
 // replay answers a repeated request with the stored answer.
 func (p *plugin) replay(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, a *onceAnswer, digest string) error {
 	if a.Digest != "" && digest != "" && a.Digest != digest {
-		return p.writeError(c, st, m, kind, errOnceConflict, false)
+		return p.writeError(c, st, m, kind, errOnceConflict, true)
 	}
 	who := st.hdr.caller(kind)
 	if who != a.Caller && !(who.pageLike() && a.Caller.pageLike()) {

@@ -80,7 +80,7 @@ func markOOB(html []byte) []byte {
 	for end < len(html) && (isASCIILetter(html[end]) || html[end] >= '0' && html[end] <= '9' || html[end] == '-') {
 		end++
 	}
-	tagEnd := bytes.IndexByte(html[end:], '>')
+	tagEnd := indexTagEnd(html[end:])
 	if tagEnd >= 0 && bytes.Contains(bytes.ToLower(html[end:end+tagEnd]), []byte("hx-swap-oob")) {
 		return html
 	}
@@ -88,6 +88,25 @@ func markOOB(html []byte) []byte {
 	out = append(out, html[:end]...)
 	out = append(out, ` hx-swap-oob="true"`...)
 	return append(out, html[end:]...)
+}
+
+// indexTagEnd returns the index of the ">" that ends a start tag's
+// attributes, skipping quoted attribute values (title="a > b"), or -1.
+func indexTagEnd(attrs []byte) int {
+	var quote byte
+	for i, ch := range attrs {
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '"' || ch == '\'':
+			quote = ch
+		case ch == '>':
+			return i
+		}
+	}
+	return -1
 }
 
 func isASCIILetter(b byte) bool {

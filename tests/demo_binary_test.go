@@ -216,7 +216,7 @@ func TestDemoBinary(t *testing.T) {
 		for _, ck := range c.hc.Jar.Cookies(u) {
 			cookies = append(cookies, ck.Name+"="+ck.Value)
 		}
-		head := fmt.Sprintf("POST /api/add_task HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nCookie: %s\r\nOrigin: %s\r\nReferer: %s/\r\n\r\n",
+		head := fmt.Sprintf("POST /api/add_task HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nIdempotency-Key: in-flight-1\r\nContent-Length: %d\r\nCookie: %s\r\nOrigin: %s\r\nReferer: %s/\r\n\r\n",
 			u.Host, len(body), strings.Join(cookies, "; "), p.base, p.base)
 		half := len(body) / 2
 		if _, err := conn.Write([]byte(head + body[:half])); err != nil {

@@ -5,6 +5,7 @@ package tests
 // htmx (HX-Request: true, fragments, never a 3xx).
 
 import (
+	"crypto/rand"
 	"fmt"
 	"html"
 	"io"
@@ -135,6 +136,13 @@ func (c *webClient) postBody(path, contentType, body string, header ...string) r
 	req.Header.Set("Referer", c.page)
 	req.Header.Set("Origin", c.base)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	// Once-only functions (add_task) need a one-time token. A browser
+	// takes it from the form; this client sends a fresh Idempotency-Key
+	// instead, unless the form carries a token or the test sets the
+	// header itself.
+	if !strings.Contains(body, "_fiberfn_once=") {
+		req.Header.Set("Idempotency-Key", rand.Text())
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		if header[i+1] == "" {
 			req.Header.Del(header[i])

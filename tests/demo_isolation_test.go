@@ -143,6 +143,7 @@ func TestDemoConcurrentAdds(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, d.URL+"/api/add_task", strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("HX-Request", "true")
+			req.Header.Set("Idempotency-Key", fmt.Sprint("concurrent-", i))
 			resp, err := c.hc.Do(req)
 			if err != nil {
 				errs <- err

@@ -25,6 +25,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/storage/sqlite3/v2"
 	"github.com/gofiber/template/html/v2"
 )
 
@@ -75,6 +76,7 @@ type App struct {
 
 	db         *sql.DB
 	sessions   *Sessions
+	once       *sqlite3.Storage
 	htmxScript string
 	logger     *slog.Logger
 }
@@ -107,10 +109,17 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	once, err := newOnceStorage(db)
+	if err != nil {
+		sessions.stop()
+		db.Close()
+		return nil, err
+	}
 	a := &App{
 		Store:      NewStore(db),
 		db:         db,
 		sessions:   sessions,
+		once:       once,
 		htmxScript: public.HTMXScript(opts.HTMXVersion),
 		logger:     opts.Logger,
 	}
@@ -149,7 +158,7 @@ func New(opts Options) (*App, error) {
 	// The server functions are package-level handles on fiberfn's default
 	// registry (auth_fns.go, task_fns.go), so several Apps in one process
 	// share them; each gets its store and sessions from the context.
-	a.Fiber.Use(fiberfn.New(fiberfn.Config{Logger: opts.Logger}))
+	a.Fiber.Use(fiberfn.New(fiberfn.Config{Logger: opts.Logger, OnceStorage: a.once}))
 	a.registerPages()
 	return a, nil
 }
@@ -171,7 +180,7 @@ func assets(dev string) (views, static fs.FS, err error) {
 // Close stops the session storage and closes the database. Shut the
 // Fiber app down first.
 func (a *App) Close() error {
-	return errors.Join(a.sessions.stop(), a.db.Close())
+	return errors.Join(a.sessions.stop(), a.once.Close(), a.db.Close())
 }
 
 // securityHeaders sets headers every response should have.

@@ -29,9 +29,10 @@ const (
 )
 
 // The task server functions. Each needs a logged-in user (the loggedIn
-// guard) and answers htmx callers with the task section.
+// guard) and answers htmx callers with the task section. Adding is
+// once-only: a double click, a double Enter or a retry adds one task.
 var (
-	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
+	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.OnceOnly(), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTemplate("partials/add_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
 	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTemplate("partials/rename_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
