@@ -82,7 +82,7 @@ var protoTemplates = fstest.MapFS{
 	"tasks.html": {Data: []byte(`<h1 id="heading">Tasks</h1>
 <aside>{{ template "counts" .Counts }}</aside>
 <section><ul id="tasks">{{ range .Tasks }}{{ template "row" . }}{{ end }}</ul></section>`)},
-	"row.html": {Data: []byte(`<li id="task-{{ .ID }}" class="task{{ if .Done }} done{{ end }}"><span class="title">{{ .Title }}</span> <button id="toggle-{{ .ID }}" hx-post="/api/toggle" hx-vals='{"id": "{{ .ID }}"}' hx-target="closest li" hx-swap="outerHTML">Toggle</button></li>`)},
+	"row.html":    {Data: []byte(`<li id="task-{{ .ID }}" class="task{{ if .Done }} done{{ end }}"><span class="title">{{ .Title }}</span> <button id="toggle-{{ .ID }}" hx-post="/api/toggle" hx-vals='{"id": "{{ .ID }}"}' hx-target="closest li" hx-swap="outerHTML">Toggle</button></li>`)},
 	"counts.html": {Data: []byte(`<p id="counts">Open: <b id="count-open">{{ .Open }}</b>, done: <b id="count-done">{{ .Done }}</b></p>`)},
 
 	// Scenario 5: a once-only form. The htmx attributes are inert
@@ -93,6 +93,7 @@ var protoTemplates = fstest.MapFS{
 {{ fnOnce "once_add" }}
 <input id="once-title" name="title">
 <button id="once-submit" type="submit">Add</button>
+<div class="fiberfn-errors" id="once-errors"></div>
 </form>`)},
 	"once_row.html": {Data: []byte(`<li>{{ . }}</li>`)},
 }
