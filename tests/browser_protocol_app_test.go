@@ -224,6 +224,10 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 		Title string `form:"title"`
 	}
 	fiberfn.RegisterOn(reg, "once_add", func(c *fiber.Ctx, in onceIn) (string, error) {
+		if strings.TrimSpace(in.Title) == "" {
+			// A stray click on a fresh form stores nothing.
+			return "", fiberfn.FieldErrors{"title": "A title is required."}
+		}
 		a.onceRuns.Add(1)
 		time.Sleep(150 * time.Millisecond)
 		a.mu.Lock()

@@ -542,26 +542,31 @@ func onceSummary(a *protoApp, since time.Time) string {
 // to a fiberfn.OnceOnly() function that inserts into a list (and takes
 // 150 ms), with 300 ms of emulated network latency. A double click on its
 // button, then Enter pressed twice in its field: the server must store
-// one record each time, with htmx 4, htmx 2 and without JavaScript.
+// one record each time, with htmx 4, htmx 2 and without JavaScript; after
+// a reload the page shows each record once.
 //
-// What happens (server log):
-//   - htmx 4: a second submit while the first request runs is queued
-//     (hx-sync's default "queue first") with the body collected at the
-//     second submit, so the same token. The second POST arrives after the
-//     first answered; fiberfn replays the stored fragment (200,
-//     Idempotent-Replayed: true) and htmx appends it again.
-//   - htmx 2: a second submit is queued too (default queue "last"); it
+// What happens (server log; Chromium's emulated latency holds the
+// answer, not the request: the POST reaches the server at once):
+//   - htmx 4: the second submit, while the first request runs, is queued
+//     (hx-sync's default "queue first") with the body collected at that
+//     submit, so with the same token. It is sent when the first answer
+//     arrives (~+320 ms); fiberfn replays the stored fragment (200,
+//     Idempotent-Replayed: true) without running the function, and htmx
+//     appends it again.
+//   - htmx 2: the second submit is queued too (default queue "last"); it
 //     collects the form again when it runs, and the form still holds the
-//     same token (the answer goes to #once-list, not into the form): same
-//     replay, same second append.
-//   - without JavaScript: Chromium cancels the first navigation and sends
-//     the second POST; the server gets both, with the same token. The
-//     second waits for the first (or finds its answer) and replays its 302
-//     back to /once, which shows one record.
+//     same token (the answer goes to #once-list, not into the form): the
+//     same replay, the same second append.
+//   - without JavaScript: for Enter twice Chromium sends both POSTs
+//     (cancelling the first navigation); for the double click it sends
+//     one or two, depending on timing. The second carries the same token,
+//     waits for the first and replays its 302 back to /once, which shows
+//     the record once.
 //
 // So with htmx the screen shows the record twice until a reload, though
-// the server stored it once: the replay repeats the fragment that was
-// already swapped in (see the report of issue 8's h5 session).
+// the server stored it once: the replay repeats a fragment that htmx
+// already swapped in. The test logs what the screen shows and does not
+// fail on it (a replay is what OnceOnly documents).
 func TestBrowserProtocolOnceOnly(t *testing.T) {
 	type mode struct {
 		name    string
@@ -583,16 +588,21 @@ func TestBrowserProtocolOnceOnly(t *testing.T) {
 				submit func()
 			}{
 				{"double click", "Double click", func() {
-					nodes, err := chromedp.Run(b.ctx, chromedp.Nodes(chromedp.CSS("#once-submit")))
-					if err != nil || len(nodes) == 0 {
-						t.Fatalf("find the submit button: %v", err)
-					}
-					// A real double click: two presses, the second with
-					// click count 2 (chromedp.DoubleClick sends only the
-					// second, one click event).
-					b.run("double-click #once-submit",
-						chromedp.MouseClickNode(nodes[0]),
-						chromedp.MouseClickNode(nodes[0], chromedp.ClickCount(2)))
+					// A real double click: two presses at the button's
+					// centre, the second with click count 2
+					// (chromedp.DoubleClick sends only the second, one
+					// click event). By coordinates, not by node: without
+					// JavaScript the first click may already have replaced
+					// the document when the second comes.
+					xy := eval[[]float64](b.demoTab, `(() => {
+						const r = document.querySelector("#once-submit").getBoundingClientRect();
+						return [r.x + r.width / 2, r.y + r.height / 2];
+					})()`)
+					start := time.Now()
+					b.run("click #once-submit", chromedp.MouseClickXY(xy[0], xy[1]))
+					first := time.Since(start)
+					b.run("click #once-submit again", chromedp.MouseClickXY(xy[0], xy[1], chromedp.ClickCount(2)))
+					t.Logf("double click: the presses ended at +%dms and +%dms", first.Milliseconds(), time.Since(start).Milliseconds())
 				}},
 				{"double Enter", "Double enter", func() {
 					b.run("press Enter twice", chromedp.SendKeys(chromedp.CSS("#once-title"), "\r\r"))
@@ -662,11 +672,15 @@ func TestBrowserProtocolOnceOnlyFormUsedTwice(t *testing.T) {
 			items := slices.Clone(a.items)
 			a.mu.Unlock()
 			if want := []string{"First", "Second"}; !slices.Equal(items, want) {
-				// LIBRARY BUG (fiberfn/once.go): the token is used up by
-				// the first answer, and nothing gives the page a fresh
-				// one; the second post reuses it with other values and is
-				// refused with 409 "This form was already sent with other
-				// values; please reload the page."
+				// FAILS BECAUSE OF A LIBRARY BUG (fiberfn/once.go,
+				// onceStore.begin and plugin.replay): the stored answer is
+				// keyed by the token alone, the first answer used it up
+				// and nothing gives the page a fresh one, so the second
+				// post (same token, other values) is refused with 409
+				// "This form was already sent with other values; please
+				// reload the page." (errOnceConflict), which lands in the
+				// form's .fiberfn-errors slot. A once-only htmx form that
+				// stays on the page works once per page load.
 				t.Errorf("the server stored %q, want %q", items, want)
 			}
 		})
