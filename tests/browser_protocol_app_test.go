@@ -54,6 +54,7 @@ var protoTemplates = fstest.MapFS{
 
 	// Scenario 1: a boosted form posting to server functions.
 	"records.html": {Data: []byte(`<h1 id="heading">Records</h1>
+{{ with .Notice }}<p id="notice" role="status">{{ . }}</p>{{ end }}
 {{ with .Form }}{{ if .HasError }}<p id="form-error" role="alert">{{ .Message }}</p>{{ end }}{{ end }}
 <ul id="records">{{ range .Records }}<li>{{ . }}</li>{{ end }}</ul>
 <form id="add-form" method="post" action="/api/add_record">
@@ -191,6 +192,7 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 		a.mu.Lock()
 		a.records = append(a.records, title)
 		a.mu.Unlock()
+		fiberfn.Notify(c, "Record added.")
 		return struct{}{}, nil
 	})
 	fiberfn.RegisterOn(reg, "go_other", func(c *fiber.Ctx, _ struct{}) (struct{}, error) {
@@ -262,7 +264,7 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 		a.mu.Lock()
 		records := slices.Clone(a.records)
 		a.mu.Unlock()
-		return page(c, "records", "Records", fiber.Map{"Boost": true, "Records": records, "Form": addRecord.Form(c, nil)})
+		return page(c, "records", "Records", fiber.Map{"Boost": true, "Records": records, "Form": addRecord.Form(c, nil), "Notice": fiberfn.Notice(c)})
 	})
 	app.Get("/other", func(c *fiber.Ctx) error {
 		return page(c, "other", "Other", fiber.Map{"Boost": true})

@@ -192,8 +192,9 @@ func (a *protoApp) htmx4() bool { return strings.HasPrefix(a.HTMX, "4.") }
 
 // TestBrowserProtocolBoostedForm: a form in an hx-boost="true" body posts
 // (plain action= and method=post) to server functions. The browser must
-// end on the page the form is on, re-rendered with the new record, with
-// the page's URL and title, and a reload must work; a function that
+// end on the page the form is on, re-rendered with the new record (and
+// the function's Notify message, once), with the page's URL and title,
+// and a reload must work; a function that
 // redirects sends it to the target; a validation error shows on the page
 // through Flash with the typed value.
 //
@@ -224,6 +225,7 @@ func TestBrowserProtocolBoostedForm(t *testing.T) {
 			}
 			b.expectPage("/records", "Records", "Records")
 			b.expectText("#records li", "Milk")
+			b.expectText("#notice", "Record added.") // Notify, carried across the 302
 			if b.exists("#records #records, body body, #add-form #add-form") {
 				t.Errorf("the answer was nested inside the old page")
 			}
@@ -248,6 +250,9 @@ func TestBrowserProtocolBoostedForm(t *testing.T) {
 			b.reload()
 			b.expectPage("/records", "Records", "Records")
 			b.expectText("#records li", "Milk")
+			if b.exists("#notice") {
+				t.Errorf("the notice is still shown after a reload; want it read once")
+			}
 
 			// A validation error: the page shows it through Flash, with
 			// the typed value.
