@@ -119,12 +119,16 @@ func callerOf(c *fiber.Ctx) caller {
 	return h.caller(kind)
 }
 
-// addVary names the request headers an answer depended on, once.
+// addVary names the request headers an answer depended on, once, beside
+// any Vary values set before (by CORS or compression middleware, say).
 func addVary(c *fiber.Ctx) {
 	h := &c.Response().Header
-	if !bytes.Contains(h.Peek(fiber.HeaderVary), []byte(htmx.HeaderHistoryRestore)) {
-		h.Add(fiber.HeaderVary, varyValue)
+	for _, v := range h.PeekAll(fiber.HeaderVary) {
+		if bytes.Contains(v, []byte(htmx.HeaderHistoryRestore)) {
+			return
+		}
 	}
+	h.Add(fiber.HeaderVary, varyValue)
 }
 
 // WantsFragment tells a page handler whether to render only a fragment

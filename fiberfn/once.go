@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -48,9 +49,16 @@ const ReplayedHeader = "Idempotent-Replayed"
 //     (in the same process) and then gets its answer;
 //   - a failed first request (an error answer) stores nothing: the user may
 //     correct the form and send it again with the same token;
+//   - a form token belongs to the form as rendered, and its answer to the
+//     values sent with it: an htmx form that stays on the page may send
+//     its token again with other values, which is a new submission (run
+//     once too); an Idempotency-Key reused with another body gets 409;
+//   - an htmx partial request that gets a replayed answer is told not to
+//     swap it (HX-Reswap: none): htmx swapped the first answer in already
+//     (a double click queued a second submit), and appending it again
+//     would show the record twice;
 //   - a token from another function, a forged or expired one, or none at
-//     all is refused with 400 and a message to reload the page; a token
-//     reused with different form values gets 409.
+//     all is refused with 400 and a message to reload the page.
 //
 // Tokens are signed with [Config].Keys and expire after [Config].OnceTTL.
 func OnceOnly() Option {
@@ -146,13 +154,20 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 	case len(st.hdr.idempotencyKey) == 0 && !p.cfg.Registry.validOnceToken(p, token, m.name):
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
 	}
-	sum := sha256.Sum256([]byte(m.name + "\x00" + token))
-	key := "fiberfn_once_" + hex.EncodeToString(sum[:])
 	digest := ""
 	if kind != bodyMultipart { // multipart boundaries differ between retries
 		d := sha256.Sum256(c.Request().Body())
 		digest = base64.RawURLEncoding.EncodeToString(d[:12])
 	}
+	material := m.name + "\x00" + token
+	if len(st.hdr.idempotencyKey) == 0 && digest != "" {
+		// A form token belongs to the form as rendered: an htmx form
+		// that stays on the page sends it again with new values, and
+		// that is a new submission, not a repeat of the first.
+		material += "\x00" + digest
+	}
+	sum := sha256.Sum256([]byte(material))
+	key := "fiberfn_once_" + hex.EncodeToString(sum[:])
 	deadline := time.Now().Add(onceWait)
 	for {
 		s.mu.Lock()
@@ -229,6 +244,11 @@ func (p *plugin) replay(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, 
 		c.Set(h[0], h[1])
 	}
 	c.Set(ReplayedHeader, "true")
+	if who == htmxPartial && a.Status >= 200 && a.Status <= 299 {
+		// htmx swapped the first answer in already (a double click, a
+		// queued second submit): swapping it again would show it twice.
+		c.Set(htmx.HeaderReswap, "none")
+	}
 	c.Status(a.Status)
 	c.Response().SetBody(a.Body)
 	return nil
