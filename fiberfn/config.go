@@ -123,6 +123,15 @@ type Config struct {
 	// Optional. Default: an in-memory storage
 	OnceStorage fiber.Storage
 
+	// OnceScope returns what makes a once-only key unique besides the key
+	// itself, typically the user or session id: an Idempotency-Key is
+	// chosen by the client, so without a scope two users who send the same
+	// key and body share one stored answer. Form tokens are made by the
+	// server and need no scope.
+	//
+	// Optional. Default: nil (keys are scoped by function only)
+	OnceScope func(c *fiber.Ctx) string
+
 	// OnceTTL is how long a once-only token is valid and its answer kept.
 	//
 	// Optional. Default: 24 hours

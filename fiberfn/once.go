@@ -160,6 +160,10 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 		digest = base64.RawURLEncoding.EncodeToString(d[:12])
 	}
 	material := m.name + "\x00" + token
+	if p.cfg.OnceScope != nil && len(st.hdr.idempotencyKey) > 0 {
+		// Keys chosen by clients are only unique per user: scope them.
+		material += "\x00" + p.cfg.OnceScope(c)
+	}
 	if len(st.hdr.idempotencyKey) == 0 && digest != "" {
 		// A form token belongs to the form as rendered: an htmx form
 		// that stays on the page sends it again with new values, and
@@ -177,7 +181,7 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 			case <-wait:
 				continue
 			case <-time.After(time.Until(deadline)):
-				return nil, true, p.writeError(c, st, m, kind, errOnceBusy, false)
+				return nil, true, p.writeError(c, st, m, kind, errOnceBusy, true)
 			}
 		}
 		stored, err := s.storage.Get(key)
@@ -275,8 +279,9 @@ func (cl *onceClaim) finish(c *fiber.Ctx, who caller) {
 	if body := resp.Body(); len(body) <= maxStoredBody {
 		a.Body = body
 	}
+	redirect := a.Status >= 300 && a.Status <= 399
 	resp.Header.VisitAll(func(k, v []byte) {
-		if replayedHeader(k) {
+		if replayedHeader(k) && !(redirect && strings.EqualFold(string(k), fiber.HeaderContentType)) {
 			a.Headers = append(a.Headers, [2]string{string(k), string(v)})
 		}
 	})

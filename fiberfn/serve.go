@@ -41,20 +41,20 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 			allow = "GET, HEAD, POST"
 		}
 		c.Set(fiber.HeaderAllow, allow)
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + printable(method) + " is not allowed; use " + allow + "."}, false)
+		return p.writeError(c, st, m, kind, &Error{Code: http.StatusMethodNotAllowed, Message: "Method " + printable(method) + " is not allowed; use " + allow + "."}, false)
 	}
 	if !p.cfg.DisableOriginCheck && !originAllowed(c, &st.hdr, p.cfg.TrustedOrigins) {
-		return p.writeError(c, st, m, bodyNone, errCrossOrigin, false)
+		return p.writeError(c, st, m, kind, errCrossOrigin, false)
 	}
 	limit := m.bodyLimit
 	if limit <= 0 {
 		limit = p.cfg.BodyLimit
 	}
 	if c.Request().Header.ContentLength() > limit || len(c.Request().Body()) > limit {
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("The request is too large (limit %d bytes).", limit)}, false)
+		return p.writeError(c, st, m, kind, &Error{Code: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("The request is too large (limit %d bytes).", limit)}, false)
 	}
 	if enc := st.hdr.contentEncoding; len(enc) > 0 && string(enc) != "identity" {
-		return p.writeError(c, st, m, bodyNone, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
+		return p.writeError(c, st, m, kind, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
 	}
 	if kind == bodyUnsupported {
 		return p.writeError(c, st, m, bodyNone, unsupportedType(c), false)
