@@ -168,6 +168,8 @@ func Refresh(c *fiber.Ctx) { c.Set(HeaderRefresh, "true") }
 // makes htmx 2 swap 4xx and 5xx responses as htmx 4 does by default, so
 // error fragments land in forms with either version, and turns off what a
 // strict Content-Security-Policy forbids: htmx 2's inline indicator <style>,
-// eval (hx-on, js: values) and script tags in swapped content. fiberfn's
-// template function "fnHTMXConfig" returns it.
-const ConfigMeta = `<meta name="htmx-config" content='{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true},{"code":"...","swap":false}],"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}'>`
+// eval (hx-on, js: values) and script tags in swapped content. It also lets
+// htmx 4 swap an empty main fragment that came with out-of-band parts (a
+// deleted row), as htmx 2 does. fiberfn's template function "fnHTMXConfig"
+// returns it.
+const ConfigMeta = `<meta name="htmx-config" content='{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true},{"code":"...","swap":false}],"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"allowEmptySwapAfterOOB":true}'>`
