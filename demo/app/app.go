@@ -211,6 +211,7 @@ func New(opts Options) (*App, error) {
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
+	a.Fiber.Use("/api", jsonMustBeUTF8)
 	a.throttle.install(a.Fiber, a.Registry, opts.Throttle)
 	// TODO(lead): once fiberfn.Config has Keys and SecureCookies, pass
 	// Keys: a.Keys and SecureCookies: opts.SecureCookies here.

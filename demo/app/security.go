@@ -2,6 +2,7 @@ package app
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
@@ -99,4 +100,17 @@ func markCookiesSecure(h *fasthttp.ResponseHeader) {
 		h.SetCookie(ck) // replaces the cookie of the same name
 		fasthttp.ReleaseCookie(ck)
 	}
+}
+
+// jsonMustBeUTF8 refuses a JSON request body that is not valid UTF-8 with
+// 400. JSON text must be UTF-8 (RFC 8259), and Go's decoder would instead
+// turn each invalid byte into U+FFFD and let the value through, so a task
+// title with invalid bytes, refused as a form field, would be stored when
+// sent as JSON.
+func jsonMustBeUTF8(c *fiber.Ctx) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	if strings.HasPrefix(ct, fiber.MIMEApplicationJSON) && !utf8.Valid(c.Body()) {
+		return fiber.NewError(fiber.StatusBadRequest, "The request body is not valid UTF-8.")
+	}
+	return c.Next()
 }
