@@ -2,6 +2,7 @@ package app
 
 import (
 	"database/sql"
+	"errors"
 	"sync"
 	"time"
 
@@ -20,7 +21,7 @@ const JournalSizeLimit = 4 << 20
 
 // DefaultCheckpointInterval is how often, by default, the demo runs
 // PRAGMA wal_checkpoint(TRUNCATE).
-const DefaultCheckpointInterval = 10 * time.Second
+const DefaultCheckpointInterval = time.Second
 
 func init() {
 	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{
@@ -64,10 +65,32 @@ func startCheckpoints(db *sql.DB, every time.Duration, log func(error)) *checkpo
 	return cp
 }
 
-// checkpoint runs PRAGMA wal_checkpoint(TRUNCATE) once.
+// errCheckpointBusy reports a checkpoint that readers or writers kept
+// from finishing; the next round tries again.
+var errCheckpointBusy = errors.New("app: WAL checkpoint could not finish (busy)")
+
+// checkpointTries bounds the attempts of one checkpoint round. Under load
+// a TRUNCATE checkpoint often finds SQLite's automatic (passive)
+// checkpoint of a writer in progress and gives up at once with busy, so
+// it tries again a moment later.
+const checkpointTries = 20
+
+// checkpoint runs PRAGMA wal_checkpoint(TRUNCATE) until it completes, at
+// most checkpointTries times.
 func checkpoint(db *sql.DB) error {
-	var busy, logFrames, checkpointed int
-	return db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed)
+	for try := 0; ; try++ {
+		var busy, logFrames, checkpointed int
+		if err := db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed); err != nil {
+			return err
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try+1 == checkpointTries {
+			return errCheckpointBusy
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // stop ends the goroutine and waits for it; it is safe to call twice.
