@@ -65,8 +65,12 @@ func run(args []string) error {
 		*addr = ":" + port
 	}
 
+	keySource := "-secret"
 	if *secret == "" {
-		*secret = os.Getenv(secretEnv)
+		*secret, keySource = os.Getenv(secretEnv), "$"+secretEnv
+	}
+	if *secret == "" {
+		keySource = "stored in the database"
 	}
 	trusted, err := parseProxies(*proxies)
 	if err != nil {
@@ -99,6 +103,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Printf("signing key: %s; cookies Secure: %s; trusted proxies: %s\n", keySource, secureMode(*secure), orNone(trusted))
 	fmt.Printf("fiberfn demo listening on %s (database %s)\n", displayURL(ln.Addr(), *addr), *dbPath)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -117,6 +122,22 @@ func run(args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-served
+}
+
+// secureMode describes when cookies are Secure.
+func secureMode(always bool) string {
+	if always {
+		return "always"
+	}
+	return "on HTTPS requests"
+}
+
+// orNone joins a list for the start-up line.
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	return strings.Join(list, ",")
 }
 
 // secretEnv is the environment variable that holds the signing key when
