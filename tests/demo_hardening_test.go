@@ -438,3 +438,57 @@ func TestDemoWALBounded(t *testing.T) {
 		t.Errorf("journal_size_limit %d (%v), want %d", limit, err, app.JournalSizeLimit)
 	}
 }
+
+// TestDemoSessionLifecycle backs the OWASP session rows of SECURITY.md: a
+// session id planted before login is not the one after it and gives no
+// access; after logout, replaying the old session cookie gives no access.
+func TestDemoSessionLifecycle(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	newPlainClient(t, d.URL).signup("owasp", "owasp-password")
+
+	// replay loads /settings with only the given session id.
+	replay := func(id string) int {
+		req, _ := http.NewRequest(http.MethodGet, d.URL+"/settings", nil)
+		req.AddCookie(&http.Cookie{Name: app.SessionCookie, Value: id})
+		hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		defer hc.CloseIdleConnections()
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	c := newPlainClient(t, d.URL)
+	c.get("/login")
+	planted := "00000000-1111-4222-8333-444444444444"
+	u, _ := url.Parse(d.URL)
+	c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: app.SessionCookie, Value: planted, Path: "/"}})
+	c.login("owasp", "owasp-password", false)
+	id := c.cookie(app.SessionCookie)
+	if id == "" || id == planted {
+		t.Fatalf("session id after login %q (planted %q)", id, planted)
+	}
+	if st := replay(planted); st != http.StatusFound {
+		t.Errorf("the planted id reaches /settings: %d", st)
+	}
+	if st := replay(id); st != http.StatusOK {
+		t.Fatalf("the session reaches /settings: %d", st)
+	}
+	line := setCookieHeader(rawPost(t, d.URL, "/api/login", url.Values{"username": {"owasp"}, "password": {"owasp-password"}}).Header, app.SessionCookie)
+	for _, attr := range []string{"HttpOnly", "SameSite=Lax", "path=/"} {
+		if !strings.Contains(line, attr) {
+			t.Errorf("session cookie %q lacks %s", line, attr)
+		}
+	}
+	if strings.Contains(strings.ToLower(line), "domain=") {
+		t.Errorf("session cookie %q has a Domain", line)
+	}
+
+	c.post("/api/logout", nil)
+	if st := replay(id); st != http.StatusFound {
+		t.Errorf("the old session id still reaches /settings after logout: %d", st)
+	}
+}
