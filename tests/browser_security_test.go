@@ -71,6 +71,37 @@ func (b *demoTab) back() {
 	}
 }
 
+// TestBrowserThrottleMessage fails to log in until the account is
+// throttled: the login form then says so in its error slot, with htmx 4
+// (which swaps the 429 in by default), htmx 2 (whose htmx-config lets it
+// swap 4xx answers) and without JavaScript (redirected back to the form).
+func TestBrowserThrottleMessage(t *testing.T) {
+	for _, mode := range browserModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			_, b := openDemoWith(t, mode, app.Options{Throttle: app.Throttle{AccountFailures: 2, AddressAttempts: 1000}})
+			b.signup("throttled", "throttled-password")
+			b.follow("#logout-form button[type=submit]", "/")
+			b.open("/login")
+			for i, want := range []string{"Invalid username or password.", "Invalid username or password.", "Too many attempts. Please wait 15 minutes and try again."} {
+				b.fill("#login-username", "throttled")
+				b.fill("#login-password", "not-the-password")
+				b.submit("#login-form button[type=submit]", "/login")
+				if got := b.text("#login-form .fiberfn-errors"); got != want {
+					t.Fatalf("attempt %d: the form says %q, want %q", i+1, got, want)
+				}
+			}
+			// The right password is refused too while the account is
+			// throttled.
+			b.fill("#login-username", "throttled")
+			b.fill("#login-password", "throttled-password")
+			b.submit("#login-form button[type=submit]", "/login")
+			b.expectText("#login-form .fiberfn-errors", "Too many attempts. Please wait 15 minutes and try again.")
+			b.expectValue("#login-username", "throttled")
+		})
+	}
+}
+
 // waitLocation waits until the page's path and query are want and it has
 // loaded. (Evaluating fails while the document is being replaced; it
 // tries again.)
