@@ -49,7 +49,7 @@ func run(args []string) error {
 	htmx := fs.String("htmx", public.HTMXDefault, "vendored htmx version the pages load ("+public.HTMXDefault+" or "+public.HTMXLegacy+")")
 	secure := fs.Bool("secure-cookies", false, "mark every cookie Secure (serve over HTTPS, or behind a TLS proxy); off, cookies are Secure only on requests that came over HTTPS")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For to believe (none by default)")
-	secret := fs.String("secret", "", "key that signs the flash and notice cookies, at least 16 bytes (default: $"+secretEnv+", else a random key stored in the database on first start)")
+	secret := fs.String("secret", "", "key that signs the flash and notice cookies, at least 16 bytes; the process list shows it, so prefer $"+secretEnv+" (default: $"+secretEnv+", else a random key stored in the database on first start)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
