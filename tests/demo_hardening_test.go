@@ -213,6 +213,11 @@ func TestDemoThrottleAddress(t *testing.T) {
 	if st := signup(d3.URL, "user5", "X-Forwarded-For", "203.0.113.7"); st != http.StatusOK {
 		t.Errorf("another client behind the proxy: %d, want 200", st)
 	}
+	// A header without a valid address is not a fresh key each time: it
+	// counts as the proxy's own address, whose attempts are used up.
+	if st := signup(d3.URL, "user6", "X-Forwarded-For", "garbage-1234"); st != http.StatusTooManyRequests {
+		t.Errorf("X-Forwarded-For without an address: %d, want 429", st)
+	}
 }
 
 // TestDemoLongPasswordAtLogin: a 72-byte password works; the same plus

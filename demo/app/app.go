@@ -200,6 +200,9 @@ func New(opts Options) (*App, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          opts.TrustedProxies,
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
+		// c.IP() is then the first valid address of the header (else the
+		// connection's), never the header's raw text.
+		EnableIPValidation: true,
 	})
 	a.Fiber.Use(recover.New())
 	a.Fiber.Use(securityHeaders(), noStore, secureCookies(opts.SecureCookies))
