@@ -5,6 +5,7 @@
 //	go run ./demo                      # http://localhost:3000, data/demo.db
 //	go run ./demo -addr 127.0.0.1:8080 -db /tmp/demo.db
 //	go run ./demo -dev                 # templates/ and public/ from disk
+//	demo -secure-cookies -trusted-proxies 10.0.0.0/8   # behind a TLS proxy
 package main
 
 import (
@@ -14,8 +15,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -44,6 +47,9 @@ func run(args []string) error {
 	dbPath := fs.String("db", "data/demo.db", "SQLite file for users, tasks and sessions (its directory is created)")
 	dev := fs.Bool("dev", false, "serve templates/ and public/ from the working directory (the repository root) and re-read templates on every request")
 	htmx := fs.String("htmx", public.HTMXDefault, "vendored htmx version the pages load ("+public.HTMXDefault+" or "+public.HTMXLegacy+")")
+	secure := fs.Bool("secure-cookies", false, "mark every cookie Secure (serve over HTTPS, or behind a TLS proxy); off, cookies are Secure only on requests that came over HTTPS")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For to believe (none by default)")
+	secret := fs.String("secret", "", "key that signs the flash and notice cookies, at least 16 bytes; the process list shows it, so prefer $"+secretEnv+" (default: $"+secretEnv+", else a random key stored in the database on first start)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -59,8 +65,23 @@ func run(args []string) error {
 		*addr = ":" + port
 	}
 
+	keySource := "-secret"
+	if *secret == "" {
+		*secret, keySource = os.Getenv(secretEnv), "$"+secretEnv
+	}
+	if *secret == "" {
+		keySource = "stored in the database"
+	}
+	trusted, err := parseProxies(*proxies)
+	if err != nil {
+		return err
+	}
+
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	opts := app.Options{DBPath: *dbPath, HTMXVersion: *htmx, Logger: logger}
+	opts := app.Options{
+		DBPath: *dbPath, HTMXVersion: *htmx, Logger: logger,
+		SecureCookies: *secure, TrustedProxies: trusted, Secret: []byte(*secret),
+	}
 	if *dev {
 		wd, err := os.Getwd()
 		if err != nil {
@@ -82,6 +103,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Printf("signing key: %s; cookies Secure: %s; trusted proxies: %s\n", keySource, secureMode(*secure), orNone(trusted))
 	fmt.Printf("fiberfn demo listening on %s (database %s)\n", displayURL(ln.Addr(), *addr), *dbPath)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -100,6 +122,45 @@ func run(args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-served
+}
+
+// secureMode describes when cookies are Secure.
+func secureMode(always bool) string {
+	if always {
+		return "always"
+	}
+	return "on HTTPS requests"
+}
+
+// orNone joins a list for the start-up line.
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	return strings.Join(list, ",")
+}
+
+// secretEnv is the environment variable that holds the signing key when
+// -secret is not given.
+const secretEnv = "FIBERFN_DEMO_SECRET"
+
+// parseProxies splits the -trusted-proxies list and checks each entry: an
+// IP address or a CIDR range.
+func parseProxies(list string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return nil, fmt.Errorf("-trusted-proxies: %q is neither an IP address nor a CIDR range", p)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // displayURL is the URL to print for a listener: a wildcard host becomes

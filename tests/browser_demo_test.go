@@ -79,7 +79,15 @@ type demoTab struct {
 // openDemo starts the demo for the mode and a browser to visit it.
 func openDemo(t *testing.T, mode browserMode, opts ...browserOption) (*demoServer, *demoTab) {
 	t.Helper()
-	d := startDemo(t, app.Options{HTMXVersion: mode.htmx})
+	return openDemoWith(t, mode, app.Options{}, opts...)
+}
+
+// openDemoWith is openDemo with options for the app; the mode sets its
+// HTMXVersion.
+func openDemoWith(t *testing.T, mode browserMode, appOpts app.Options, opts ...browserOption) (*demoServer, *demoTab) {
+	t.Helper()
+	appOpts.HTMXVersion = mode.htmx
+	d := startDemo(t, appOpts)
 	if !mode.js {
 		opts = append(opts, withoutJS())
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,6 +72,7 @@ type browserConfig struct {
 	noJS   bool
 	width  int64
 	height int64
+	csp    *cspReport
 }
 
 // browserOption changes how newBrowser sets up the browser.
@@ -88,10 +90,80 @@ func withViewport(width, height int64) browserOption {
 	return func(c *browserConfig) { c.width, c.height = width, height }
 }
 
+// cspReport collects the Content-Security-Policy violations that the
+// browser reported in its console.
+type cspReport struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// violations returns the violations reported so far.
+func (r *cspReport) violations() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.msgs...)
+}
+
+// withCSPReport collects CSP violations into r instead of failing the test
+// on them, for a test that expects some.
+func withCSPReport(r *cspReport) browserOption {
+	return func(c *browserConfig) { c.csp = r }
+}
+
+// isCSPViolation reports whether a console message is Chromium's report
+// of a Content-Security-Policy violation, such as "Refused to apply
+// inline style because it violates the following Content Security Policy
+// directive: ...". Chromium writes them to its log (source "security" or
+// "other") and, for eval, raises an EvalError in the page.
+func isCSPViolation(m chromedp.ConsoleMessage) bool {
+	return strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "Content-Security-Policy")
+}
+
+// watchCSP subscribes to the console of the tab and, when the test ends,
+// fails it for every CSP violation the pages reported; with a cspReport
+// (withCSPReport) it collects them there instead. Every browser test
+// gets it through newBrowser, so every page a test opens runs under the
+// demo's policy without a violation.
+func watchCSP(t *testing.T, ctx context.Context, report *cspReport) {
+	ctx, cancel := context.WithCancel(ctx)
+	fail := report == nil
+	if fail {
+		report = &cspReport{}
+	}
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if isCSPViolation(m) {
+				report.mu.Lock()
+				report.msgs = append(report.msgs, fmt.Sprintf("%s (%s)", m.Text, m.URL))
+				report.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		time.Sleep(50 * time.Millisecond) // let the last reports arrive
+		cancel()
+		<-done
+		if fail {
+			for _, v := range report.violations() {
+				t.Errorf("CSP violation in the browser: %s", v)
+			}
+		}
+	})
+}
+
 // newBrowser starts a headless Chromium with a fresh profile in t.TempDir()
 // and returns the chromedp context of its one tab, ready for chromedp.Run,
 // chromedp.Do and chromedp.Call. The browser is closed when the test ends, and
 // killed when it runs for longer than browserTimeout.
+//
+// Every Content-Security-Policy violation the browser reports fails the
+// test (see watchCSP) unless withCSPReport collects them.
 //
 // Without a browser the test is skipped, or fails when a browser is required
 // (see browserRequired).
@@ -145,6 +217,7 @@ func newBrowser(t *testing.T, opts ...browserOption) context.Context {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(cfg.width, cfg.height)); err != nil {
 		t.Fatalf("start %s: %v", chromiumPath, err)
 	}
+	watchCSP(t, ctx, cfg.csp)
 	if cfg.noJS {
 		params := emulation.SetScriptExecutionDisabledParams{Value: true}
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, params); err != nil {

@@ -97,7 +97,7 @@ func TestDemoBadInput(t *testing.T) {
 		{"signup: non-ASCII", anon, "POST", "signup", form, enc("username", "jörg", "password", "password1", "confirm_password", "password1"), nil, 422, "Use only letters"},
 		{"signup: mismatched confirmation", anon, "POST", "signup", form, enc("username", "newuser", "password", "password1", "confirm_password", "password2"), nil, 422, "The passwords do not match."},
 		{"signup: no confirmation", anon, "POST", "signup", form, enc("username", "newuser", "password", "password1"), nil, 422, "The passwords do not match."},
-		{"signup: 7-byte password", anon, "POST", "signup", form, enc("username", "newuser", "password", "passwor", "confirm_password", "passwor"), nil, 422, "at least 8 characters"},
+		{"signup: 7-byte password", anon, "POST", "signup", form, enc("username", "newuser", "password", "passwor", "confirm_password", "passwor"), nil, 422, "at least 8 bytes"},
 		{"signup: 73-byte password", anon, "POST", "signup", form, enc("username", "newuser", "password", strings.Repeat("p", 73), "confirm_password", strings.Repeat("p", 73)), nil, 422, "at most 72 bytes"},
 		{"signup: taken, other case", anon, "POST", "signup", form, enc("username", "Alice", "password", "password1", "confirm_password", "password1"), nil, 422, "That username is taken."},
 		{"signup: taken, padded", anon, "POST", "signup", form, enc("username", " BOB ", "password", "password1", "confirm_password", "password1"), nil, 422, "That username is taken."},

@@ -51,9 +51,31 @@ type Options struct {
 	// Default: bcrypt.DefaultCost. Tests use bcrypt.MinCost.
 	BcryptCost int
 
-	// SecureCookies marks the session cookie Secure, for deployments
-	// behind HTTPS.
+	// SecureCookies marks every cookie Secure (the session cookie, the
+	// notice cookie and fiberfn's flash cookie), for deployments behind
+	// HTTPS. Without it, cookies are still marked Secure on requests that
+	// came over HTTPS (see TrustedProxies).
 	SecureCookies bool
+
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-Proto (the request's scheme) and X-Forwarded-For
+	// (the client address, for throttling) the app believes, through
+	// Fiber's EnableTrustedProxyCheck. Empty: nobody's; the connection's
+	// own address and scheme count.
+	TrustedProxies []string
+
+	// Throttle limits login, sign-up and password-change attempts per
+	// account and per client address. Zero fields take the defaults.
+	Throttle Throttle
+
+	// Secret signs the flash and notice cookies (see App.Keys); at least
+	// MinSecretSize bytes. Empty: a random key stored in the database on
+	// first start and reused after every restart.
+	Secret []byte
+
+	// CheckpointInterval is how often the WAL is checkpointed and
+	// truncated. Default DefaultCheckpointInterval.
+	CheckpointInterval time.Duration
 }
 
 // BodyLimit is the largest request body Fiber reads. The fiberfn plugin
@@ -74,9 +96,17 @@ type App struct {
 	// Store holds the users and tasks.
 	Store *Store
 
+	// Keys sign the cookies that carry data across a redirect (fiberfn's
+	// flash and notice cookies): Options.Secret, or the key stored in the
+	// database. The first signs; all verify. Pass them to fiberfn.Config.
+	Keys [][]byte
+
 	db         *sql.DB
+	passwords  *Passwords
 	sessions   *Sessions
 	once       *sqlite3.Storage
+	throttle   *throttle
+	checkpoint *checkpointer
 	htmxScript string
 	logger     *slog.Logger
 }
@@ -104,6 +134,16 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret := opts.Secret
+	if len(secret) == 0 {
+		if secret, err = loadSecret(db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	} else if len(secret) < MinSecretSize {
+		db.Close()
+		return nil, fmt.Errorf("app: the secret has %d bytes, want at least %d", len(secret), MinSecretSize)
+	}
 	sessions, err := newSessions(db, opts.SecureCookies)
 	if err != nil {
 		db.Close()
@@ -115,14 +155,29 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	limits, err := newThrottle(db)
+	if err != nil {
+		sessions.stop()
+		db.Close()
+		return nil, err
+	}
+	if opts.CheckpointInterval <= 0 {
+		opts.CheckpointInterval = DefaultCheckpointInterval
+	}
 	a := &App{
 		Store:      NewStore(db),
+		Keys:       [][]byte{secret},
 		db:         db,
+		passwords:  passwords,
 		sessions:   sessions,
 		once:       once,
+		throttle:   limits,
 		htmxScript: public.HTMXScript(opts.HTMXVersion),
 		logger:     opts.Logger,
 	}
+	a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
+		opts.Logger.Warn("demo: WAL checkpoint", "err", err)
+	})
 
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap())
@@ -144,9 +199,16 @@ func New(opts Options) (*App, error) {
 		IdleTimeout:           IdleTimeout,
 		DisableStartupMessage: true,
 		ErrorHandler:          a.errorHandler,
+		// X-Forwarded-Proto and X-Forwarded-For count only from these.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opts.TrustedProxies,
+		ProxyHeader:             proxyHeader(opts.TrustedProxies),
+		// c.IP() is then the first valid address of the header (else the
+		// connection's), never the header's raw text.
+		EnableIPValidation: true,
 	})
 	a.Fiber.Use(recover.New())
-	a.Fiber.Use(securityHeaders)
+	a.Fiber.Use(securityHeaders(), noStore, secureCookies(opts.SecureCookies))
 	maxAge := 3600
 	if opts.DevDir != "" {
 		maxAge = 0
@@ -155,10 +217,18 @@ func New(opts Options) (*App, error) {
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
+	a.Fiber.Use("/api", jsonMustBeUTF8)
+	a.throttle.install(a.Fiber, opts.Throttle)
 	// The server functions are package-level handles on fiberfn's default
 	// registry (auth_fns.go, task_fns.go), so several Apps in one process
-	// share them; each gets its store and sessions from the context.
-	a.Fiber.Use(fiberfn.New(fiberfn.Config{Logger: opts.Logger, OnceStorage: a.once}))
+	// share them; each gets its store and sessions from the context. The
+	// flash and notice cookies are signed with the app's stable keys.
+	a.Fiber.Use(fiberfn.New(fiberfn.Config{
+		Logger:        opts.Logger,
+		Keys:          a.Keys,
+		SecureCookies: opts.SecureCookies,
+		OnceStorage:   a.once,
+	}))
 	a.registerPages()
 	return a, nil
 }
@@ -177,18 +247,33 @@ func assets(dev string) (views, static fs.FS, err error) {
 	return os.DirFS(filepath.Join(dev, "templates")), os.DirFS(filepath.Join(dev, "public")), nil
 }
 
-// Close stops the session storage and closes the database. Shut the
-// Fiber app down first.
+// Close stops the WAL checkpoints and the storages' sweepers, checkpoints
+// once more and closes the database. Shut the Fiber app down first.
 func (a *App) Close() error {
-	return errors.Join(a.sessions.stop(), a.once.Close(), a.db.Close())
+	a.checkpoint.stop()
+	return errors.Join(a.sessions.stop(), a.throttle.stop(), a.once.Close(), checkpoint(a.db), a.db.Close())
 }
 
-// securityHeaders sets headers every response should have.
-func securityHeaders(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderXFrameOptions, "DENY")
-	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
-	return c.Next()
+// PasswordChecks is the number of bcrypt password comparisons the app has
+// made (logins and password changes); a throttled attempt makes none.
+func (a *App) PasswordChecks() int64 {
+	return a.passwords.checks.Load()
+}
+
+// DB is the app's database handle, for tests and tools that look at the
+// file (integrity checks, checksums); the app owns it.
+func (a *App) DB() *sql.DB {
+	return a.db
+}
+
+// proxyHeader is the header that names the client address behind trusted
+// proxies: X-Forwarded-For, whose first address counts (the proxy must
+// set it, not append to what the client sent). None without proxies.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // errorHandler answers errors that no handler answered: a short text with

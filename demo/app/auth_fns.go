@@ -60,6 +60,9 @@ func (in *SignupInput) Validate() error {
 }
 
 func signup(c *fiber.Ctx, in SignupInput) (struct{}, error) {
+	if err := checkThrottle(c); err != nil {
+		return struct{}{}, err
+	}
 	store := fiberfn.ExpectContext[*Store](c)
 	taken := fiberfn.FieldErrors{"username": "That username is taken. Please choose another."}
 	if _, err := store.UserByName(in.Username); err == nil {
@@ -92,7 +95,11 @@ type LoginInput struct {
 	Next     string `form:"next" json:"next"`
 }
 
-// Validate normalizes the username and asks for both fields.
+// Validate normalizes the username and asks for both fields. A password
+// over MaxPassword bytes is refused as at sign-up: bcrypt would ignore
+// what follows the 72nd byte, so it could only match by truncation. A
+// username that no account can have is refused the same way as a wrong
+// password, without a password check.
 func (in *LoginInput) Validate() error {
 	in.Username = normalizeUsername(in.Username)
 	fe := fiberfn.FieldErrors{}
@@ -101,23 +108,33 @@ func (in *LoginInput) Validate() error {
 	}
 	if in.Password == "" {
 		fe["password"] = "Enter your password."
+	} else if len(in.Password) > MaxPassword {
+		fe["password"] = tooLongPassword
 	}
 	if len(fe) > 0 {
 		return fe
+	}
+	if usernameProblem(in.Username) != "" {
+		return errInvalidLogin
 	}
 	return nil
 }
 
 func login(c *fiber.Ctx, in LoginInput) (struct{}, error) {
+	if err := checkThrottle(c); err != nil {
+		return struct{}{}, err
+	}
 	passwords := fiberfn.ExpectContext[*Passwords](c)
 	u, err := fiberfn.ExpectContext[*Store](c).UserByName(in.Username)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		passwords.Check(nil, in.Password) // same work as a wrong password
+		failedAttempt(c)
 		return struct{}{}, errInvalidLogin
 	case err != nil:
 		return struct{}{}, err
 	case !passwords.Check(u.PasswordHash, in.Password):
+		failedAttempt(c)
 		return struct{}{}, errInvalidLogin
 	}
 	if err := fiberfn.ExpectContext[*Sessions](c).LogIn(c, u, in.Remember); err != nil {
@@ -147,6 +164,8 @@ func (in *PasswordInput) Validate() error {
 	fe := fiberfn.FieldErrors{}
 	if in.CurrentPassword == "" {
 		fe["current_password"] = "Enter your current password."
+	} else if len(in.CurrentPassword) > MaxPassword {
+		fe["current_password"] = tooLongPassword
 	}
 	if p := passwordProblem(in.NewPassword); p != "" {
 		fe["new_password"] = p
@@ -161,8 +180,12 @@ func (in *PasswordInput) Validate() error {
 
 func changePassword(c *fiber.Ctx, in PasswordInput) (struct{}, error) {
 	u := userOf(c)
+	if err := checkThrottle(c); err != nil {
+		return struct{}{}, err
+	}
 	passwords := fiberfn.ExpectContext[*Passwords](c)
 	if !passwords.Check(u.PasswordHash, in.CurrentPassword) {
+		failedAttempt(c)
 		return struct{}{}, fiberfn.FieldErrors{"current_password": "That is not your current password."}
 	}
 	hash, err := passwords.Hash(in.NewPassword)

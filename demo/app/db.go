@@ -48,7 +48,7 @@ func openDB(path string) (*sql.DB, error) {
 	// go-sqlite3 applies these per connection: every pooled connection
 	// gets the same busy timeout, foreign keys and immediate transactions.
 	dsn := path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
-	db, err := sql.Open("sqlite3", dsn)
+	db, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("app: open database: %w", err)
 	}

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"sync/atomic"
+
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -10,6 +12,8 @@ type Passwords struct {
 	// dummy is a hash compared against when the user does not exist, so
 	// that an unknown username takes as long as a wrong password.
 	dummy []byte
+	// checks counts the bcrypt comparisons, for App.PasswordChecks.
+	checks atomic.Int64
 }
 
 func newPasswords(cost int) (*Passwords, error) {
@@ -31,6 +35,7 @@ func (p *Passwords) Hash(password string) ([]byte, error) {
 // Check reports whether password matches hash. A nil hash (no such user)
 // is checked against a dummy hash and never matches.
 func (p *Passwords) Check(hash []byte, password string) bool {
+	p.checks.Add(1)
 	if hash == nil {
 		_ = bcrypt.CompareHashAndPassword(p.dummy, []byte(password))
 		return false

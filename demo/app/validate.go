@@ -10,7 +10,7 @@ import (
 const (
 	MinUsername    = 3
 	MaxUsername    = 32
-	MinPassword    = 8
+	MinPassword    = 8  // bytes, as MaxPassword
 	MaxPassword    = 72 // bytes: bcrypt ignores anything longer
 	MaxTitleLength = 200
 )
@@ -37,15 +37,19 @@ func usernameProblem(name string) string {
 	return ""
 }
 
+// tooLongPassword refuses a password over MaxPassword bytes, at sign-up,
+// login and password change alike.
+const tooLongPassword = "A password has at most 72 bytes (a letter with an accent counts 2, an emoji 4)."
+
 // passwordProblem returns what is wrong with a new password, or "".
 func passwordProblem(pw string) string {
 	switch n := len(pw); {
 	case n == 0:
 		return "Choose a password."
 	case n < MinPassword:
-		return "A password has at least 8 characters."
+		return "A password has at least 8 bytes."
 	case n > MaxPassword:
-		return "A password has at most 72 bytes."
+		return tooLongPassword
 	}
 	return ""
 }

@@ -1,0 +1,44 @@
+package app
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+)
+
+// SecretSize is the size in bytes of the signing key the demo generates.
+const SecretSize = 32
+
+// MinSecretSize is the shortest signing key the demo accepts from
+// Options.Secret (the -secret flag or FIBERFN_DEMO_SECRET).
+const MinSecretSize = 16
+
+// flashSecretName is the row of the secrets table that holds the key that
+// signs fiberfn's flash and notice cookies.
+const flashSecretName = "flash"
+
+// loadSecret returns the flash-signing key stored in db, creating the
+// secrets table and a random key of SecretSize bytes on first start, so
+// that cookies signed before a restart still verify after it.
+func loadSecret(db *sql.DB) ([]byte, error) {
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("app: create secrets table: %w", err)
+	}
+	fresh := make([]byte, SecretSize)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("app: generate secret: %w", err)
+	}
+	// Two instances starting at once both insert; the first wins and
+	// both read its key.
+	if _, err := db.Exec(`INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)`, flashSecretName, fresh); err != nil {
+		return nil, fmt.Errorf("app: store secret: %w", err)
+	}
+	var key []byte
+	if err := db.QueryRow(`SELECT value FROM secrets WHERE name = ?`, flashSecretName).Scan(&key); err != nil {
+		return nil, fmt.Errorf("app: read secret: %w", err)
+	}
+	if len(key) < MinSecretSize {
+		return nil, fmt.Errorf("app: the stored secret has %d bytes, want at least %d", len(key), MinSecretSize)
+	}
+	return key, nil
+}
