@@ -365,7 +365,7 @@ func TestDemoSecureCookies(t *testing.T) {
 			var lines []string
 			lines = append(lines, bad.Header.Values("Set-Cookie")...)
 			lines = append(lines, good.Header.Values("Set-Cookie")...)
-			if setCookieHeader(good.Header, app.SessionCookie) == "" || setCookieHeader(good.Header, "fiberfn_demo_notice") == "" || len(bad.Header.Values("Set-Cookie")) == 0 {
+			if setCookieHeader(good.Header, app.SessionCookie) == "" || setCookieHeader(good.Header, "fiberfn_notice") == "" || len(bad.Header.Values("Set-Cookie")) == 0 {
 				t.Fatalf("expected session, notice and flash cookies; got %q", lines)
 			}
 			for _, line := range lines {

@@ -11,7 +11,9 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -104,6 +106,11 @@ func (c *soakClient) call(fn string, body any, v any) (int, error) {
 	req, _ := http.NewRequest(http.MethodPost, c.base+"/api/"+fn, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	// add_task is once-only: a JSON client names each write with an
+	// Idempotency-Key. Deriving it from the body makes a retry of the same
+	// write (after a lost answer) a replay, never a second task.
+	sum := sha256.Sum256(b)
+	req.Header.Set("Idempotency-Key", fn+"-"+hex.EncodeToString(sum[:16]))
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {

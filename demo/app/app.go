@@ -166,7 +166,7 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{
 		Store:      NewStore(db),
-		Keys:       [][]byte{secret},
+		Keys:       [][]byte{signingKey(secret)},
 		db:         db,
 		passwords:  passwords,
 		sessions:   sessions,

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 )
@@ -41,4 +43,14 @@ func loadSecret(db *sql.DB) ([]byte, error) {
 		return nil, fmt.Errorf("app: the stored secret has %d bytes, want at least %d", len(key), MinSecretSize)
 	}
 	return key, nil
+}
+
+// signingKey derives the 32-byte key fiberfn signs with from a secret of
+// any length (an operator's -secret may be a passphrase of 16 bytes or
+// more), so every source of the secret gives a key of the size fiberfn
+// asks for.
+func signingKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, []byte("fiberfn demo cookie signing"))
+	m.Write(secret)
+	return m.Sum(nil)
 }
