@@ -23,7 +23,7 @@ import (
 	"github.com/fiberfn/fiberfn/public"
 	"github.com/fiberfn/fiberfn/templates"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 )
@@ -75,6 +75,8 @@ type App struct {
 	// Registry holds the demo's server functions. Every App has its own,
 	// so several can live in one process.
 	Registry *fiberfn.Registry
+	// Assets serves the static files and names their versioned URLs.
+	Assets *Assets
 
 	db         *sql.DB
 	sessions   *Sessions
@@ -94,12 +96,16 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := fs.Stat(static, "vendor/htmx-"+opts.HTMXVersion+"/htmx.min.js"); err != nil {
+	if _, err := fs.Stat(static, public.HTMXFile(opts.HTMXVersion)); err != nil {
 		return nil, fmt.Errorf("app: htmx %q is not vendored in public/: %w", opts.HTMXVersion, err)
 	}
 	passwords, err := newPasswords(opts.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("app: bcrypt cost %d: %w", opts.BcryptCost, err)
+	}
+	assets, err := newAssets(static, opts.DevDir != "")
+	if err != nil {
+		return nil, fmt.Errorf("app: static files: %w", err)
 	}
 	db, err := openDB(opts.DBPath)
 	if err != nil {
@@ -113,9 +119,10 @@ func New(opts Options) (*App, error) {
 	a := &App{
 		Store:      NewStore(db),
 		Registry:   fiberfn.NewRegistry(),
+		Assets:     assets,
 		db:         db,
 		sessions:   sessions,
-		htmxScript: public.HTMXScript(opts.HTMXVersion),
+		htmxScript: assets.URL(public.HTMXFile(opts.HTMXVersion)),
 		logger:     opts.Logger,
 	}
 	registerAuthFns(a.Registry)
@@ -123,6 +130,7 @@ func New(opts Options) (*App, error) {
 
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap(a.Registry))
+	engine.AddFunc("asset", a.Assets.URL) // {{ asset "css/app.css" }}: the versioned URL
 	if opts.DevDir != "" {
 		engine.Reload(true)
 	}
@@ -143,12 +151,11 @@ func New(opts Options) (*App, error) {
 		ErrorHandler:          a.errorHandler,
 	})
 	a.Fiber.Use(recover.New())
+	// Compression of every answer whose type compresses (HTML, CSS, JS,
+	// SVG): brotli, else gzip, else deflate, as the browser accepts.
+	a.Fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	a.Fiber.Use(securityHeaders)
-	maxAge := 3600
-	if opts.DevDir != "" {
-		maxAge = 0
-	}
-	a.Fiber.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: maxAge}))
+	a.Fiber.Use(StaticPrefix, a.Assets.Handler())
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
