@@ -94,9 +94,12 @@ func withViewport(width, height int64) browserOption {
 // killed when it runs for longer than browserTimeout.
 //
 // Without a browser the test is skipped, or fails when a browser is required
-// (see browserRequired).
+// (see browserRequired). With go test -short it is skipped.
 func newBrowser(t *testing.T, opts ...browserOption) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
 	cfg := browserConfig{width: 1280, height: 900}
 	for _, o := range opts {
 		o(&cfg)
