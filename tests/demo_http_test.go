@@ -273,8 +273,8 @@ func TestDemoPagesAndStatic(t *testing.T) {
 		status int
 		want   []string
 	}{
-		{d, "/", 200, []string{`<meta name="htmx-config"`, `<script src="/public/vendor/htmx-` + public.HTMXDefault + `/htmx.min.js">`, `href="/public/css/app.css"`, `href="/public/css/demo.css"`, `href="/signup"`}},
-		{legacy, "/", 200, []string{`<script src="/public/vendor/htmx-` + public.HTMXLegacy + `/htmx.min.js">`}},
+		{d, "/", 200, []string{`<meta name="htmx-config"`, `<script src="` + d.App.Assets.URL(public.HTMXFile(public.HTMXDefault)) + `">`, `href="` + d.App.Assets.URL("css/app.css") + `"`, `href="` + d.App.Assets.URL("css/demo.css") + `"`, `<script src="` + d.App.Assets.URL("js/app.js") + `" defer>`, `href="/signup"`}},
+		{legacy, "/", 200, []string{`<script src="` + legacy.App.Assets.URL(public.HTMXFile(public.HTMXLegacy)) + `">`}},
 		{d, "/login", 200, []string{`id="login-form"`, `action="/api/login" hx-post="/api/login"`, `<label for="login-username">`, `name="remember"`}},
 		{d, "/signup", 200, []string{`id="signup-form"`, `action="/api/signup" hx-post="/api/signup"`, `name="confirm_password"`}},
 		{d, "/no/such/page", 404, []string{"Page not found", "<code>/no/such/page</code>"}},
