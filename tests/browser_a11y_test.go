@@ -54,6 +54,9 @@ func TestBrowserOfflineAdd(t *testing.T) {
 			}
 			b.expectValue("#new-task-title", "Water the plants")
 			b.expectScreenIsDB(d, "alice")
+			if mode.htmx == jsModes[0].htmx {
+				screenshot(b.ctx, t, "tasks-offline")
+			}
 			if n := d.taskCount("alice"); n != 1 {
 				t.Fatalf("%d tasks stored while offline, want 1", n)
 			}

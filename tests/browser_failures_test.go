@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
@@ -114,6 +115,10 @@ func TestBrowserFailureBar(t *testing.T) {
 				answerFragment(404, "#task-errors", "innerHTML", `<div class="fiberfn-error" role="alert"><p>That task does not exist (any more).</p></div>`),
 			)
 			ctx := newBrowser(t)
+			params := page.AddScriptToEvaluateOnNewDocumentParams{Source: settleCounterJS}
+			if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, params); err != nil {
+				t.Fatalf("install the settle counter: %v", err)
+			}
 			watchConsole(t, ctx)
 			b := &demoTab{t: t, ctx: ctx, base: srv.URL, js: true, htmx: version}
 			b.open("/")
@@ -158,7 +163,12 @@ func TestBrowserFailureBar(t *testing.T) {
 
 			// A success empties the error slot, says so, and moves the
 			// focus as the form asks.
+			// (htmx 2 makes new content live when it settles, 20 ms after
+			// the swap: click only then, or the click posts the form
+			// without htmx.)
+			settled := b.settles()
 			click()
+			b.waitSettles(settled)
 			b.waitFor("the success", `document.querySelector("#content").textContent === "answer 5"`)
 			b.waitFor("the error slot to empty", `document.querySelector("#task-errors").childElementCount === 0`)
 			b.waitFor("the announcement", `document.querySelector("#live").textContent === "Done: typed"`)
@@ -171,7 +181,9 @@ func TestBrowserFailureBar(t *testing.T) {
 			click()
 			failure("Down for maintenance. Nothing may have been saved (error 503).", true)
 			posts := srv.postCount()
+			settled = b.settles()
 			b.run("click Retry", chromedp.Click(chromedp.CSS(`#failure button[data-action=retry]`)))
+			b.waitSettles(settled)
 			b.waitFor("the retried answer", `document.querySelector("#content").textContent === "answer 7"`)
 			if got := srv.postCount(); got != posts+1 {
 				t.Errorf("Retry made %d posts, want 1", got-posts)
