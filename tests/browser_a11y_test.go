@@ -6,8 +6,10 @@ package tests
 // ring can be seen, and the rows keep their titles readable at 390 px.
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -359,6 +361,71 @@ func TestBrowserResponseSizes(t *testing.T) {
 			}
 			wire, decoded = total(rs)
 			t.Logf("toggle with %d tasks: %d bytes on the wire (%s), %d decoded", len(titles), wire, rs[0].Encoding, decoded)
+		})
+	}
+}
+
+// TestBrowserStaleError clicks the toggle of a task that another tab has
+// deleted: the error shows in the task error slot as one alert (not an
+// alert inside an alert), and goes with the next successful request.
+func TestBrowserStaleError(t *testing.T) {
+	for _, mode := range browserModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "Gone elsewhere", "Still here")
+			b.open("/")
+			gone := b.task("Gone elsewhere")
+			stored := d.tasks("alice")
+			if err := d.App.Store.DeleteTask(d.userID("alice"), stored[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if want := "#task-" + strconv.FormatInt(stored[0].ID, 10); want != gone {
+				t.Fatalf("task ids: %s on screen, %s stored", gone, want)
+			}
+			b.submit(gone+" .toggle", "/")
+			b.expectText("#task-errors", "That task does not exist (any more).")
+			if n := eval[int](b, `document.querySelectorAll("#task-errors [role=alert]").length`); n != 1 {
+				t.Errorf("%d alerts in the error slot, want 1", n)
+			}
+			if n := eval[int](b, `document.querySelectorAll("[role=alert] [role=alert], [aria-live] [role=alert]").length`); n != 0 {
+				t.Errorf("%d alerts nested in live regions", n)
+			}
+
+			b.addTask("Next thing")
+			if got := b.text("#task-errors"); got != "" {
+				t.Errorf("the error stayed up after a successful add: %q", got)
+			}
+			if mode.js {
+				b.expectText("#new-task-error", "")
+			}
+		})
+	}
+}
+
+// TestBrowserSlowNetwork adds a task over a link with 300 ms of latency:
+// the request takes at least that long, and the screen ends up equal to
+// the database.
+func TestBrowserSlowNetwork(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			log := recordResponses(t, b.ctx)
+			b.signup("alice", secretPassword)
+			b.slowNetwork(300 * time.Millisecond)
+			m := log.mark()
+			start := time.Now()
+			b.addTask("Slowly does it")
+			if took := time.Since(start); took < 300*time.Millisecond {
+				t.Errorf("an add over a 300 ms link took %v", took)
+			}
+			if rs := log.waitDone(t, m); len(rs) != 1 || rs[0].Method != "POST" {
+				t.Errorf("an add made these requests: %+v", rs)
+			}
+			b.expectScreenIsDB(d, "alice")
+			b.waitFocus("#new-task-title")
 		})
 	}
 }
