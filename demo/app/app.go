@@ -131,6 +131,7 @@ func New(opts Options) (*App, error) {
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap(a.Registry))
 	engine.AddFunc("asset", a.Assets.URL) // {{ asset "css/app.css" }}: the versioned URL
+	engine.AddFunc("htmxDisable", htmxDisable(opts.HTMXVersion))
 	if opts.DevDir != "" {
 		engine.Reload(true)
 	}

@@ -195,9 +195,12 @@
       announce(p.msg);
       placeFocus(p);
     } else if (status >= 400 && focusLost()) {
-      // A form came back with errors: go to the first field to fix.
+      // A form came back with errors: go to the first field to fix; or,
+      // when the row went with the error (a task deleted elsewhere), on
+      // as after a success.
       var bad = document.querySelector("[aria-invalid=true]");
       if (bad) bad.focus();
+      else placeFocus(p);
     }
   }
 
@@ -212,9 +215,19 @@
   }
 
   // htmx 4
+  function afterSwap4(e) {
+    var ctx = e.detail && e.detail.ctx;
+    if (ctx && ctx.response) swapped(plans.get(ctx), ctx.response.status);
+  }
   document.addEventListener("htmx:before:request", function (e) {
     var ctx = e.detail && e.detail.ctx;
-    if (ctx) plans.set(ctx, plan(ctx.sourceElement));
+    if (!ctx) return;
+    plans.set(ctx, plan(ctx.sourceElement));
+    // htmx 4 fires htmx:after:swap on the form, which may have left the
+    // page with its row: listen on the form itself too.
+    if (ctx.sourceElement && ctx.sourceElement.addEventListener) {
+      ctx.sourceElement.addEventListener("htmx:after:swap", afterSwap4, { once: true });
+    }
   });
   document.addEventListener("htmx:after:request", function (e) {
     var ctx = e.detail && e.detail.ctx;
@@ -227,10 +240,7 @@
       ctx.text = "";
     }
   });
-  document.addEventListener("htmx:after:swap", function (e) {
-    var ctx = e.detail && e.detail.ctx;
-    if (ctx && ctx.response) swapped(plans.get(ctx), ctx.response.status);
-  });
+  document.addEventListener("htmx:after:swap", afterSwap4);
   document.addEventListener("htmx:error", function (e) {
     var d = e.detail || {};
     var ctx = d.ctx;
