@@ -6,6 +6,7 @@ package tests
 // ring can be seen, and the rows keep their titles readable at 390 px.
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -351,16 +352,38 @@ func TestBrowserResponseSizes(t *testing.T) {
 				}
 			}
 
-			m = log.mark()
-			before := b.settles()
-			b.run("click a toggle", chromedp.Click(chromedp.CSS(b.task(titles[3])+" .toggle")))
-			b.waitSettles(before)
-			rs := log.waitDone(t, m)
-			if len(rs) != 1 {
-				t.Fatalf("a toggle made %d requests, want 1: %+v", len(rs), rs)
+			// A toggle answers with its row and the summary, whatever the
+			// length of the list: under 2 KB on the wire (headers
+			// included), and the same size with 20 tasks as with 220.
+			toggle := func(title string) (wire, decoded int64) {
+				t.Helper()
+				m := log.mark()
+				before := b.settles()
+				b.run("click a toggle", chromedp.Click(chromedp.CSS(b.task(title)+" .toggle")))
+				b.waitSettles(before)
+				rs := log.waitDone(t, m)
+				if len(rs) != 1 || rs[0].Method != "POST" {
+					t.Fatalf("a toggle made these requests, want one POST: %+v", rs)
+				}
+				wire, decoded = total(rs)
+				n := len(d.tasks("alice"))
+				t.Logf("toggle with %d tasks: %d bytes on the wire (%s), %d decoded", n, wire, rs[0].Encoding, decoded)
+				if wire >= 2048 {
+					t.Errorf("a toggle with %d tasks answered %d bytes on the wire, want under 2 KB", n, wire)
+				}
+				return wire, decoded
 			}
-			wire, decoded = total(rs)
-			t.Logf("toggle with %d tasks: %d bytes on the wire (%s), %d decoded", len(titles), wire, rs[0].Encoding, decoded)
+			_, small := toggle(titles[3])
+			more := make([]string, 200)
+			for i := range more {
+				more[i] = fmt.Sprintf("Another task, number %03d", i)
+			}
+			seedTasks(t, d, "alice", more...)
+			b.open("/")
+			_, large := toggle(titles[5])
+			if large > small+16 {
+				t.Errorf("a toggle answered %d bytes with 220 tasks and %d with 20; want the same", large, small)
+			}
 		})
 	}
 }
