@@ -390,7 +390,8 @@ func TestBrowserResponseSizes(t *testing.T) {
 
 // TestBrowserStaleError clicks the toggle of a task that another tab has
 // deleted: the error shows in the task error slot as one alert (not an
-// alert inside an alert), and goes with the next successful request.
+// alert inside an alert), the stale row goes, and the error goes with the
+// next successful request.
 func TestBrowserStaleError(t *testing.T) {
 	for _, mode := range browserModes {
 		t.Run(mode.name, func(t *testing.T) {
@@ -414,6 +415,9 @@ func TestBrowserStaleError(t *testing.T) {
 			}
 			if n := eval[int](b, `document.querySelectorAll("[role=alert] [role=alert], [aria-live] [role=alert]").length`); n != 0 {
 				t.Errorf("%d alerts nested in live regions", n)
+			}
+			if b.exists(gone) {
+				t.Errorf("the stale row %s is still shown after the 404", gone)
 			}
 
 			b.addTask("Next thing")
