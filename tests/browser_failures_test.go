@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -53,6 +54,9 @@ func newFailureServer(t *testing.T, version string, answers ...func(w http.Respo
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The strict policy of the hardening work: app.js must run
+		// under it (tests below count its violations).
+		w.Header().Set("Content-Security-Policy", strictCSP)
 		fmt.Fprintf(w, `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>failures</title>
 %s
@@ -69,6 +73,18 @@ func newFailureServer(t *testing.T, version string, answers ...func(w http.Respo
 	t.Cleanup(s.Close)
 	return s
 }
+
+// strictCSP allows scripts and styles from the page's origin only: no
+// inline script, handler, style attribute or eval.
+const strictCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+
+// cspViolationsJS runs in every page before its own scripts and records
+// the Content-Security-Policy violations in window.__csp.
+const cspViolationsJS = `
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", e => {
+	window.__csp.push({directive: e.violatedDirective, source: e.sourceFile || "", sample: e.sample || "", blocked: e.blockedURI || ""});
+});`
 
 // failureForm is the form of the failure page: it swaps the whole #box.
 const failureForm = `<form id="act" method="post" action="/act" hx-post="/act" hx-target="#box" hx-swap="outerHTML" data-announce="Done" data-announce-field="field" data-focus="#go">
@@ -115,9 +131,11 @@ func TestBrowserFailureBar(t *testing.T) {
 				answerFragment(404, "#task-errors", "innerHTML", `<div class="fiberfn-error" role="alert"><p>That task does not exist (any more).</p></div>`),
 			)
 			ctx := newBrowser(t)
-			params := page.AddScriptToEvaluateOnNewDocumentParams{Source: settleCounterJS}
-			if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, params); err != nil {
-				t.Fatalf("install the settle counter: %v", err)
+			for _, js := range []string{settleCounterJS, cspViolationsJS} {
+				params := page.AddScriptToEvaluateOnNewDocumentParams{Source: js}
+				if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, params); err != nil {
+					t.Fatalf("install a page script: %v", err)
+				}
 			}
 			watchConsole(t, ctx)
 			b := &demoTab{t: t, ctx: ctx, base: srv.URL, js: true, htmx: version}
@@ -203,6 +221,16 @@ func TestBrowserFailureBar(t *testing.T) {
 			b.press("\r")
 			b.waitFor("the bar to close", `document.querySelector("#failure").childElementCount === 0`)
 			b.waitFocus("#go")
+
+			// app.js ran under the strict policy without breaking it.
+			type violation struct{ Directive, Source, Sample, Blocked string }
+			for _, v := range eval[[]violation](b, `window.__csp`) {
+				if strings.Contains(v.Source, "/js/app.js") {
+					t.Errorf("app.js violates the Content-Security-Policy: %+v", v)
+				} else {
+					t.Logf("CSP violation (not app.js): %+v", v)
+				}
+			}
 		})
 	}
 }
