@@ -2,7 +2,7 @@
 // authentication whose every form is a fiberfn server function and works
 // with JavaScript on and off.
 //
-//	go run ./demo                      # http://localhost:3000, data/demo.db
+//	go run ./demo                      # every interface, port 3000; data/demo.db
 //	go run ./demo -addr 127.0.0.1:8080 -db /tmp/demo.db
 //	go run ./demo -dev                 # templates/ and public/ from disk
 //	demo -secure-cookies -trusted-proxies 10.0.0.0/8   # behind a TLS proxy
@@ -104,7 +104,7 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Printf("signing key: %s; cookies Secure: %s; trusted proxies: %s\n", keySource, secureMode(*secure), orNone(trusted))
-	fmt.Printf("fiberfn demo listening on %s (database %s)\n", displayURL(ln.Addr(), *addr), *dbPath)
+	fmt.Printf("fiberfn demo listening on %s (database %s)\n", listeningOn(ln.Addr()), *dbPath)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -163,14 +163,24 @@ func parseProxies(list string) ([]string, error) {
 	return out, nil
 }
 
-// displayURL is the URL to print for a listener: a wildcard host becomes
-// localhost.
-func displayURL(addr net.Addr, requested string) string {
-	host, _, _ := net.SplitHostPort(requested)
-	_, port, _ := net.SplitHostPort(addr.String())
-	switch host {
-	case "", "0.0.0.0", "::", "[::]":
-		host = "localhost"
+// listeningOn says where a listener listens: the URL of the address it
+// is bound to, and for a wildcard address (every interface) also the
+// localhost URL to open on this machine, for example
+//
+//	http://127.0.0.1:8080
+//	http://[::]:3000 (every interface; on this machine http://localhost:3000)
+func listeningOn(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	u := "http://" + net.JoinHostPort(host, port)
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		which := "every interface"
+		if ip.To4() != nil {
+			which = "every IPv4 interface"
+		}
+		u += " (" + which + "; on this machine http://" + net.JoinHostPort("localhost", port) + ")"
+	}
+	return u
 }

@@ -1,5 +1,5 @@
-// Package public holds the demo's static files: the vendored htmx builds and
-// the stylesheet. They are embedded so that the demo binary serves them
+// Package public holds the demo's static files: the vendored htmx builds,
+// the stylesheets, the demo's script (js/app.js) and its icons (img/). They are embedded so that the demo binary serves them
 // without a files directory next to it, for example with
 //
 //	app.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(public.FS)}))
@@ -13,9 +13,9 @@ package public
 
 import "embed"
 
-// FS holds the static files: css/app.css and vendor/htmx-<version>/.
+// FS holds the static files: css/, img/, js/ and vendor/htmx-<version>/.
 //
-//go:embed css vendor
+//go:embed css img js vendor
 var FS embed.FS
 
 // HTMXDefault is the htmx version that the demo serves by default. Its script
@@ -27,7 +27,14 @@ const HTMXDefault = "4.0.1"
 const HTMXLegacy = "2.0.11"
 
 // HTMXScript returns the URL path of the htmx.min.js of the given version,
-// for example "/public/vendor/htmx-4.0.1/htmx.min.js".
+// for example "/public/vendor/htmx-4.0.1/htmx.min.js". The demo serves it
+// under a versioned path instead (see HTMXFile).
 func HTMXScript(version string) string {
-	return "/public/vendor/htmx-" + version + "/htmx.min.js"
+	return "/public/" + HTMXFile(version)
+}
+
+// HTMXFile returns the path in FS of the htmx.min.js of the given version,
+// for example "vendor/htmx-4.0.1/htmx.min.js".
+func HTMXFile(version string) string {
+	return "vendor/htmx-" + version + "/htmx.min.js"
 }

@@ -28,7 +28,12 @@ func TestVendoredHTMX(t *testing.T) {
 			t.Errorf("HTMXScript(%q) = %q, want %q", tc.version, got, want)
 		}
 	}
-	if _, err := fs.Stat(FS, "css/app.css"); err != nil {
-		t.Error(err)
+	for _, name := range []string{"css/app.css", "css/demo.css", "js/app.js", "img/pencil.svg", "img/trash.svg", "img/close.svg"} {
+		if _, err := fs.Stat(FS, name); err != nil {
+			t.Error(err)
+		}
+	}
+	if got, want := HTMXFile(HTMXDefault), "vendor/htmx-"+HTMXDefault+"/htmx.min.js"; got != want {
+		t.Errorf("HTMXFile = %q, want %q", got, want)
 	}
 }

@@ -166,9 +166,12 @@ func watchCSP(t *testing.T, ctx context.Context, report *cspReport) {
 // test (see watchCSP) unless withCSPReport collects them.
 //
 // Without a browser the test is skipped, or fails when a browser is required
-// (see browserRequired).
+// (see browserRequired). With go test -short it is skipped.
 func newBrowser(t *testing.T, opts ...browserOption) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
 	cfg := browserConfig{width: 1280, height: 900}
 	for _, o := range opts {
 		o(&cfg)

@@ -259,11 +259,15 @@ func counts(t testing.TB, body string) (open, done int) {
 	return open, done
 }
 
-// isFragment reports whether body is the task section alone, without the
-// page around it.
+// isFragment reports whether body is a fragment of the task section
+// without the page around it: the whole section (clear_completed), or the
+// answer of a function that changed one task (its row, and the summary
+// out of band).
 func isFragment(body string) bool {
 	b := strings.TrimSpace(body)
-	return strings.HasPrefix(b, `<section id="tasks"`) && !strings.Contains(b, "<html") && !strings.Contains(b, "<nav")
+	section := strings.HasPrefix(b, `<section id="tasks"`)
+	change := strings.Contains(b, `<div id="task-summary" class="filters" hx-swap-oob="true">`)
+	return (section || change) && !strings.Contains(b, "<html") && !strings.Contains(b, "<nav")
 }
 
 // mustContain fails the test when body lacks any of the parts.

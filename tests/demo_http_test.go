@@ -70,13 +70,14 @@ func TestDemoFlowHTMX(t *testing.T) {
 	home = c.expectLanded(r, "/")
 	mustContain(t, "home after login", home.Body, "You are logged in.", "Nothing to do yet")
 
-	// Task operations answer with the task section alone: list, counts
-	// and add form together.
+	// Task operations answer with the row they changed alone, plus the
+	// counts, filter links and footer out of band; clear_completed with
+	// the whole section.
 	op := func(fn string, form url.Values) result {
 		t.Helper()
 		r := c.post("/api/"+fn, form)
 		if r.Status != http.StatusOK || !isFragment(r.Body) {
-			t.Fatalf("%s: status %d, want 200 and the task section; body:\n%s", fn, r.Status, r.Body)
+			t.Fatalf("%s: status %d, want 200 and a fragment of the task section; body:\n%s", fn, r.Status, r.Body)
 		}
 		if v := r.Header.Get("Vary"); !strings.Contains(v, "HX-Request") {
 			t.Errorf("%s: Vary = %q, want HX-Request in it", fn, v)
@@ -84,39 +85,44 @@ func TestDemoFlowHTMX(t *testing.T) {
 		return r
 	}
 	r = op("add_task", url.Values{"title": {"  Buy milk  "}, "filter": {"all"}})
-	r = op("add_task", url.Values{"title": {"Walk the dgo"}, "filter": {"all"}})
 	ids := taskIDs(r.Body)
-	if got, want := taskTitles(r.Body), []string{"Buy milk", "Walk the dgo"}; !slices.Equal(got, want) {
-		t.Fatalf("titles %q, want %q", got, want)
+	r = op("add_task", url.Values{"title": {"Walk the dgo"}, "filter": {"all"}})
+	ids = append(ids, taskIDs(r.Body)...)
+	if got, want := taskTitles(r.Body), []string{"Walk the dgo"}; !slices.Equal(got, want) || len(ids) != 2 {
+		t.Fatalf("the second add answers rows %q (ids %v), want only the new one", got, ids)
 	}
 	if o, dn := counts(t, r.Body); o != 2 || dn != 0 {
 		t.Errorf("counts %d open %d done, want 2 and 0", o, dn)
 	}
-	mustContain(t, "fragment after add", r.Body, `id="new-task-title" name="title" type="text" value=""`)
+	mustContain(t, "fragment after add", r.Body, `<div id="add-task" hx-swap-oob="true">`, `id="new-task-title" name="title" type="text" value=""`)
 
 	r = op("toggle_task", url.Values{"id": {ids[0]}, "done": {"true"}, "filter": {"all"}})
 	if o, dn := counts(t, r.Body); o != 1 || dn != 1 {
 		t.Errorf("after toggle: %d open %d done, want 1 and 1", o, dn)
 	}
+	if got := taskIDs(r.Body); !slices.Equal(got, ids[:1]) {
+		t.Errorf("a toggle answers rows %v, want only %v", got, ids[:1])
+	}
 	mustContain(t, "fragment after toggle", r.Body, `<li id="task-`+ids[0]+`" class="task is-done">`, "Clear completed (1)")
 
 	r = op("toggle_task", url.Values{"id": {ids[0]}, "done": {"true"}, "filter": {"open"}})
-	if got := taskIDs(r.Body); !slices.Equal(got, ids[1:]) {
-		t.Errorf("open filter shows %v, want %v", got, ids[1:])
+	mustContain(t, "fragment of a row leaving the open filter", r.Body, `<li id="task-`+ids[0]+`" hx-swap-oob="delete"></li>`, `<a href="/?filter=open" aria-current="page">`)
+	if got := taskTitles(r.Body); len(got) != 0 {
+		t.Errorf("a row leaving the filter answers rows %q", got)
 	}
-	mustContain(t, "fragment with the open filter", r.Body, `<a href="/?filter=open" aria-current="page">`)
 
 	r = op("rename_task", url.Values{"id": {ids[1]}, "title": {"Walk the dog"}, "filter": {"all"}})
-	if got, want := taskTitles(r.Body), []string{"Buy milk", "Walk the dog"}; !slices.Equal(got, want) {
+	if got, want := taskTitles(r.Body), []string{"Walk the dog"}; !slices.Equal(got, want) {
 		t.Errorf("after rename: %q, want %q", got, want)
 	}
 
 	r = op("delete_task", url.Values{"id": {ids[1]}, "filter": {"all"}})
-	if got := taskIDs(r.Body); !slices.Equal(got, ids[:1]) {
-		t.Errorf("after delete: %v, want %v", got, ids[:1])
-	}
+	mustContain(t, "fragment after delete", r.Body, `<li id="task-`+ids[1]+`" hx-swap-oob="delete"></li>`)
 	if o, dn := counts(t, r.Body); o != 0 || dn != 1 {
 		t.Errorf("after delete: %d open %d done, want 0 and 1", o, dn)
+	}
+	if got := taskIDs(c.get("/").Body); !slices.Equal(got, ids[:1]) {
+		t.Errorf("the page after delete lists %v, want %v", got, ids[:1])
 	}
 
 	r = op("clear_completed", url.Values{"filter": {"all"}})
@@ -273,8 +279,8 @@ func TestDemoPagesAndStatic(t *testing.T) {
 		status int
 		want   []string
 	}{
-		{d, "/", 200, []string{`<meta name="htmx-config"`, `<script src="/public/vendor/htmx-` + public.HTMXDefault + `/htmx.min.js">`, `href="/public/css/app.css"`, `href="/public/css/demo.css"`, `href="/signup"`}},
-		{legacy, "/", 200, []string{`<script src="/public/vendor/htmx-` + public.HTMXLegacy + `/htmx.min.js">`}},
+		{d, "/", 200, []string{`<meta name="htmx-config"`, `<script src="` + d.App.Assets.URL(public.HTMXFile(public.HTMXDefault)) + `">`, `href="` + d.App.Assets.URL("css/app.css") + `"`, `href="` + d.App.Assets.URL("css/demo.css") + `"`, `<script src="` + d.App.Assets.URL("js/app.js") + `" defer>`, `href="/signup"`}},
+		{legacy, "/", 200, []string{`<script src="` + legacy.App.Assets.URL(public.HTMXFile(public.HTMXLegacy)) + `">`}},
 		{d, "/login", 200, []string{`id="login-form"`, `action="/api/login" hx-post="/api/login"`, `<label for="login-username">`, `name="remember"`}},
 		{d, "/signup", 200, []string{`id="signup-form"`, `action="/api/signup" hx-post="/api/signup"`, `name="confirm_password"`}},
 		{d, "/no/such/page", 404, []string{"Page not found", "<code>/no/such/page</code>"}},

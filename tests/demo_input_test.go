@@ -38,7 +38,7 @@ func TestDemoBadInput(t *testing.T) {
 	alice := newHTMXClient(t, d.URL)
 	alice.signup("alice", "alice-password")
 	alice.post("/api/add_task", url.Values{"title": {"Alice's task"}})
-	aliceTask := taskIDs(alice.post("/api/add_task", url.Values{"title": {"Alice's other task"}}).Body)[1]
+	aliceTask := taskIDs(alice.post("/api/add_task", url.Values{"title": {"Alice's other task"}}).Body)[0] // the new row alone
 	bob := newHTMXClient(t, d.URL)
 	bob.signup("bob", "bob-password")
 	bobTask := taskIDs(bob.post("/api/add_task", url.Values{"title": {"Bob's task"}}).Body)[0]

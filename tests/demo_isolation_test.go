@@ -23,9 +23,12 @@ func TestDemoUsersAreIsolated(t *testing.T) {
 	d := startDemo(t, app.Options{})
 	alice := newHTMXClient(t, d.URL)
 	alice.signup("alice", "alice-password")
-	alice.post("/api/add_task", url.Values{"title": {"Alice's secret plan"}})
-	r := alice.post("/api/add_task", url.Values{"title": {"Alice's done task"}})
-	aliceIDs := taskIDs(r.Body)
+	// Each add answers its own new row.
+	aliceIDs := taskIDs(alice.post("/api/add_task", url.Values{"title": {"Alice's secret plan"}}).Body)
+	aliceIDs = append(aliceIDs, taskIDs(alice.post("/api/add_task", url.Values{"title": {"Alice's done task"}}).Body)...)
+	if len(aliceIDs) != 2 {
+		t.Fatalf("alice's adds answered the rows %v", aliceIDs)
+	}
 	alice.post("/api/toggle_task", url.Values{"id": {aliceIDs[1]}, "done": {"true"}})
 	before := d.tasks("alice")
 
@@ -119,7 +122,10 @@ func TestDemoRestart(t *testing.T) {
 	if r.Status != http.StatusOK || !isFragment(r.Body) {
 		t.Fatalf("add after the restart: %d\n%s", r.Status, r.Body)
 	}
-	if got := taskTitles(r.Body); !slices.Equal(got, []string{"Survive a restart", "Added after the restart"}) {
+	if got := taskTitles(r.Body); !slices.Equal(got, []string{"Added after the restart"}) {
+		t.Errorf("the add after the restart answers rows %q", got)
+	}
+	if got := taskTitles(browser.withBase(second.URL).get("/").Body); !slices.Equal(got, []string{"Survive a restart", "Added after the restart"}) {
 		t.Errorf("tasks after the restart: %q", got)
 	}
 }

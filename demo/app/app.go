@@ -23,7 +23,7 @@ import (
 	"github.com/fiberfn/fiberfn/public"
 	"github.com/fiberfn/fiberfn/templates"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/storage/sqlite3/v2"
 	"github.com/gofiber/template/html/v2"
@@ -97,9 +97,11 @@ type App struct {
 	Store *Store
 
 	// Keys sign the cookies that carry data across a redirect (fiberfn's
-	// flash and notice cookies): Options.Secret, or the key stored in the
-	// database. The first signs; all verify. Pass them to fiberfn.Config.
+	// flash and notice cookies): derived from Options.Secret, or from the
+	// key stored in the database. They are passed to fiberfn.Config.
 	Keys [][]byte
+	// Assets serves the static files and names their versioned URLs.
+	Assets *Assets
 
 	db         *sql.DB
 	passwords  *Passwords
@@ -123,12 +125,16 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := fs.Stat(static, "vendor/htmx-"+opts.HTMXVersion+"/htmx.min.js"); err != nil {
+	if _, err := fs.Stat(static, public.HTMXFile(opts.HTMXVersion)); err != nil {
 		return nil, fmt.Errorf("app: htmx %q is not vendored in public/: %w", opts.HTMXVersion, err)
 	}
 	passwords, err := newPasswords(opts.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("app: bcrypt cost %d: %w", opts.BcryptCost, err)
+	}
+	assets, err := newAssets(static, opts.DevDir != "")
+	if err != nil {
+		return nil, fmt.Errorf("app: static files: %w", err)
 	}
 	db, err := openDB(opts.DBPath)
 	if err != nil {
@@ -167,12 +173,13 @@ func New(opts Options) (*App, error) {
 	a := &App{
 		Store:      NewStore(db),
 		Keys:       [][]byte{signingKey(secret)},
+		Assets:     assets,
 		db:         db,
 		passwords:  passwords,
 		sessions:   sessions,
 		once:       once,
 		throttle:   limits,
-		htmxScript: public.HTMXScript(opts.HTMXVersion),
+		htmxScript: assets.URL(public.HTMXFile(opts.HTMXVersion)),
 		logger:     opts.Logger,
 	}
 	a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
@@ -181,6 +188,8 @@ func New(opts Options) (*App, error) {
 
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap())
+	engine.AddFunc("asset", a.Assets.URL) // {{ asset "css/app.css" }}: the versioned URL
+	engine.AddFunc("htmxDisable", htmxDisable(opts.HTMXVersion))
 	if opts.DevDir != "" {
 		engine.Reload(true)
 	}
@@ -208,12 +217,11 @@ func New(opts Options) (*App, error) {
 		EnableIPValidation: true,
 	})
 	a.Fiber.Use(recover.New())
+	// Compression of every answer whose type compresses (HTML, CSS, JS,
+	// SVG): brotli, else gzip, else deflate, as the browser accepts.
+	a.Fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	a.Fiber.Use(securityHeaders(), noStore, secureCookies(opts.SecureCookies))
-	maxAge := 3600
-	if opts.DevDir != "" {
-		maxAge = 0
-	}
-	a.Fiber.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: maxAge}))
+	a.Fiber.Use(StaticPrefix, a.Assets.Handler())
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))

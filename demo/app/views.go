@@ -43,6 +43,10 @@ type TaskList struct {
 	// Error is the message of a failed toggle, delete or clear after a
 	// plain (no-JavaScript) post; HTMX callers get it swapped in.
 	Error string `json:"-"`
+	// OOB marks the parts around the list (add form, error slot,
+	// summary, footer) as out-of-band updates (hx-swap-oob="true") in
+	// the answer of a function that changed one task.
+	OOB bool `json:"-"`
 }
 
 // TaskItem is a task with the state of its rename form.
@@ -108,4 +112,42 @@ func buildTaskList(store *Store, u *User, filter Filter, flash *fiberfn.FormStat
 		l.Error = rename.Message
 	}
 	return l, nil
+}
+
+// TaskChange is what the add, toggle, rename and delete functions answer:
+// the one row they changed, and the state of the rest of the section
+// (counts, filter links, "clear completed", the empty-list message) for
+// the out-of-band updates of htmx callers. A row that leaves the list
+// (deleted, or no longer in the list's filter) has a nil Item.
+type TaskChange struct {
+	// ID is the task's id.
+	ID int64 `json:"id"`
+	// Item is the task's row as it is now, or nil when the list no
+	// longer shows it.
+	Item *TaskItem `json:"task,omitempty"`
+	// Counts are the user's open and done tasks after the change.
+	Counts Counts `json:"counts"`
+	// Added marks the answer of add_task: the add form comes back
+	// fresh.
+	Added bool `json:"-"`
+	// List is the section after the change (its Tasks are the filtered
+	// list, for the empty-list message).
+	List *TaskList `json:"-"`
+}
+
+// buildTaskChange reads the user's list after a change to the task id.
+func buildTaskChange(store *Store, u *User, filter Filter, id int64) (*TaskChange, error) {
+	l, err := buildTaskList(store, u, filter, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.OOB = true
+	ch := &TaskChange{ID: id, Counts: l.Counts, List: l}
+	for i := range l.Tasks {
+		if l.Tasks[i].ID == id {
+			ch.Item = &l.Tasks[i]
+			break
+		}
+	}
+	return ch, nil
 }

@@ -1,0 +1,299 @@
+// The demo's one script besides htmx. Everything works without it; with it,
+// an htmx request that fails says so, a success is announced to screen
+// readers, and the focus lands somewhere sensible after a swap.
+//
+// It is a static file loaded with <script src defer>, so it runs under a
+// strict Content-Security-Policy: no inline handlers, no eval, no inline
+// styles. It listens to the events of htmx 4 and of htmx 2 (their names
+// differ), read from their unminified sources:
+//
+//   what                       htmx 4                 htmx 2
+//   a request starts           htmx:before:request    htmx:beforeRequest
+//   an answer arrived          htmx:after:request     htmx:beforeSwap
+//     (before the swap; both let us cancel it)
+//   the answer is swapped in   htmx:after:swap        htmx:afterRequest
+//   the network failed         htmx:error             htmx:sendError, htmx:timeout
+//
+// A 4xx/5xx answer is reported by htmx:response:error (htmx 4, before the
+// swap) and htmx:responseError (htmx 2, after it); this script decides on
+// the answer itself, before the swap, for both.
+//
+// The markup tells it what to do (see templates/partials):
+//
+//   #live                  role=status: successes are announced here
+//   #failure               role=alert: failures, with Retry and Dismiss
+//   [data-error-slot]      error boxes emptied by the next answer
+//   form[data-announce]    what to announce after the form succeeded;
+//                          data-announce-field names an input whose value
+//                          is added ("Added: Buy milk")
+//   form[data-focus]       where the focus goes after the form succeeded:
+//                          "#id" anywhere, else a selector in the form's row
+//                          (li[id]); when the row has gone, the next row's
+//                          (or else the previous row's) main control, or
+//                          else the add field.
+(function () {
+  "use strict";
+
+  var ROW_CONTROL = ".toggle"; // a row's main control
+  var FALLBACK_FOCUS = "#new-task-title"; // when no row is left
+
+  var plans = new WeakMap(); // htmx 4 ctx or htmx 2 xhr -> plan
+  var failedForm = null; // the form whose request the failure bar retries
+  var announceTimer = 0;
+
+  function byId(id) {
+    return id ? document.getElementById(id) : null;
+  }
+
+  // plan records, when a request starts, what to announce and where the
+  // focus goes once it has succeeded: the rows around the form's row
+  // may be gone by then.
+  function plan(elt) {
+    var form = (elt && elt.closest && elt.closest("form")) || elt;
+    if (!form || !form.dataset) return null;
+    var row = form.closest("li[id]");
+    var msg = form.dataset.announce || "";
+    var field = form.dataset.announceField;
+    if (msg && field && form.elements) {
+      var input = form.elements.namedItem(field);
+      var v = input && input.value ? input.value.trim() : "";
+      if (v) msg += ": " + v;
+    }
+    return {
+      form: form,
+      msg: msg,
+      focus: form.dataset.focus || "",
+      rowId: row ? row.id : "",
+      nextId: row && row.nextElementSibling ? row.nextElementSibling.id : "",
+      prevId: row && row.previousElementSibling ? row.previousElementSibling.id : "",
+      done: false,
+    };
+  }
+
+  // announce says msg in the polite live region. The region is emptied
+  // first, so that the same message twice is announced twice.
+  function announce(msg) {
+    var live = byId("live");
+    if (!live || !msg) return;
+    live.textContent = "";
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () {
+      live.textContent = msg;
+    }, 50);
+  }
+
+  function button(label, action, cls) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.action = action;
+    if (cls) b.className = cls;
+    return b;
+  }
+
+  // showFailure fills the failure bar (an assertive live region): the
+  // message, Retry when trying again can help, and Dismiss.
+  function showFailure(msg, canRetry, form) {
+    var box = byId("failure");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.textContent = msg;
+    var parts = [p];
+    if (canRetry) parts.push(button("Retry", "retry"));
+    parts.push(button("Dismiss", "dismiss", "secondary"));
+    box.replaceChildren.apply(box, parts);
+    failedForm = form && form.tagName === "FORM" ? form : null;
+  }
+
+  function clearFailure() {
+    var box = byId("failure");
+    if (box && box.firstChild) box.replaceChildren();
+  }
+
+  // clearStale empties the failure bar and the error slots: an answer
+  // has arrived, so what they said is out of date. An error answer fills
+  // its slot again right after.
+  function clearStale() {
+    clearFailure();
+    document.querySelectorAll("[data-error-slot]").forEach(function (e) {
+      if (e.firstChild) e.replaceChildren();
+    });
+  }
+
+  function textOf(html) {
+    try {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var found = doc.querySelectorAll(".fiberfn-error p, .fiberfn-errors, .field-error, [role=alert]");
+      for (var i = 0; i < found.length; i++) {
+        var t = found[i].textContent.trim();
+        if (t) return t;
+      }
+    } catch (e) {
+      // not HTML: no message
+    }
+    return "";
+  }
+
+  // failureText is the message for an error answer: the server's own
+  // when it sent a short one, else a general one, with the status.
+  function failureText(status, body, type) {
+    var said = "";
+    if (/^text\/plain/i.test(type) && body && body.length <= 300) said = body.trim();
+    else if (/^text\/html/i.test(type) && body) said = textOf(body);
+    if (said && !/[.!?]$/.test(said)) said += ".";
+    if (status >= 500) {
+      return (said || "Something went wrong on the server.") + " Nothing may have been saved (error " + status + ").";
+    }
+    return (said || "The server refused the request.") + " (error " + status + ")";
+  }
+
+  // answered runs when an answer has arrived, before htmx swaps it in, and
+  // reports whether it may be swapped. A success or a form error from
+  // fiberfn (it says where it goes with HX-Retarget) is swapped; a server
+  // failure, or an error that is no fragment of this page (a proxy's, a
+  // rate limiter's), is shown in the failure bar instead of replacing
+  // part of the page.
+  function answered(p, status, header, body) {
+    clearStale();
+    if (status < 400) return true;
+    if (status < 500 && header("HX-Retarget")) return true;
+    var retry = status >= 500 || status === 408 || status === 429;
+    showFailure(failureText(status, body, header("Content-Type") || ""), retry, p && p.form);
+    return false;
+  }
+
+  function focusLost() {
+    var a = document.activeElement;
+    // An element in a closed <details> has no boxes and cannot hold focus.
+    return !a || a === document.body || !a.isConnected || a.getClientRects().length === 0;
+  }
+
+  function rowControl(id) {
+    var row = byId(id);
+    return row ? row.querySelector(ROW_CONTROL) : null;
+  }
+
+  // placeFocus moves the focus after a successful swap, unless the user
+  // has put it somewhere else meanwhile.
+  function placeFocus(p) {
+    var row = byId(p.rowId);
+    var a = document.activeElement;
+    var inPlace = (row && row.contains(a)) || (p.form.isConnected && p.form.contains(a));
+    if (!focusLost() && !inPlace) return;
+    var target = null;
+    if (p.focus.charAt(0) === "#") target = document.querySelector(p.focus);
+    else if (row) target = row.querySelector(p.focus || ROW_CONTROL);
+    if (!target) target = rowControl(p.nextId) || rowControl(p.prevId) || document.querySelector(FALLBACK_FOCUS);
+    if (target && target !== a) target.focus();
+  }
+
+  // swapped runs once the answer is in the page.
+  function swapped(p, status) {
+    if (!p || p.done) return;
+    p.done = true;
+    if (status >= 200 && status < 300) {
+      announce(p.msg);
+      placeFocus(p);
+    } else if (status >= 400 && focusLost()) {
+      // A form came back with errors: go to the first field to fix; or,
+      // when the row went with the error (a task deleted elsewhere), on
+      // as after a success.
+      var bad = document.querySelector("[aria-invalid=true]");
+      if (bad) bad.focus();
+      else placeFocus(p);
+    }
+  }
+
+  function networkFailed(p, timedOut) {
+    showFailure(
+      timedOut
+        ? "The server took too long to answer; the change may not have been saved."
+        : "Could not reach the server: check your connection. The change was not saved.",
+      true,
+      p && p.form
+    );
+  }
+
+  // htmx 4
+  function afterSwap4(e) {
+    var ctx = e.detail && e.detail.ctx;
+    if (ctx && ctx.response) swapped(plans.get(ctx), ctx.response.status);
+  }
+  document.addEventListener("htmx:before:request", function (e) {
+    var ctx = e.detail && e.detail.ctx;
+    if (!ctx) return;
+    plans.set(ctx, plan(ctx.sourceElement));
+    // htmx 4 fires htmx:after:swap on the form, which may have left the
+    // page with its row: listen on the form itself too.
+    if (ctx.sourceElement && ctx.sourceElement.addEventListener) {
+      ctx.sourceElement.addEventListener("htmx:after:swap", afterSwap4, { once: true });
+    }
+  });
+  document.addEventListener("htmx:after:request", function (e) {
+    var ctx = e.detail && e.detail.ctx;
+    if (!ctx || !ctx.response) return;
+    var ok = answered(plans.get(ctx), ctx.response.status, function (n) {
+      return ctx.response.headers.get(n);
+    }, ctx.text);
+    if (!ok) {
+      ctx.swap = "none";
+      ctx.text = "";
+    }
+  });
+  document.addEventListener("htmx:after:swap", afterSwap4);
+  document.addEventListener("htmx:error", function (e) {
+    var d = e.detail || {};
+    var ctx = d.ctx;
+    if (!ctx || !d.error) return; // htmx 2 also fires htmx:error, with errorInfo
+    if (ctx.response) {
+      showFailure("Something went wrong showing the answer. Reload the page to see where things are.", false, null);
+      return;
+    }
+    networkFailed(plans.get(ctx), d.error.name === "AbortError");
+  });
+
+  // htmx 2
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var d = e.detail;
+    if (d && d.xhr) plans.set(d.xhr, plan(d.elt));
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail;
+    if (!d || !d.xhr) return;
+    var xhr = d.xhr;
+    var ok = answered(plans.get(xhr), xhr.status, function (n) {
+      return xhr.getResponseHeader(n);
+    }, xhr.responseText);
+    if (!ok) d.shouldSwap = false;
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var d = e.detail;
+    // A network failure also fires htmx:afterRequest, with status 0.
+    if (d && d.xhr && d.xhr.status > 0) swapped(plans.get(d.xhr), d.xhr.status);
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    if (e.detail && e.detail.xhr) networkFailed(plans.get(e.detail.xhr), false);
+  });
+  document.addEventListener("htmx:timeout", function (e) {
+    if (e.detail && e.detail.xhr) networkFailed(plans.get(e.detail.xhr), true);
+  });
+
+  // The failure bar's buttons. Retry submits the failed form again (htmx
+  // sends it as before); a form that has gone is retried by reloading.
+  document.addEventListener("click", function (e) {
+    var b = e.target && e.target.closest ? e.target.closest("#failure button[data-action]") : null;
+    if (!b) return;
+    var form = failedForm && failedForm.isConnected ? failedForm : null;
+    var back = form && form.querySelector("button[type=submit], button:not([type])");
+    if (back) back.focus();
+    else {
+      var fallback = document.querySelector(FALLBACK_FOCUS);
+      if (fallback) fallback.focus();
+    }
+    clearFailure();
+    failedForm = null;
+    if (b.dataset.action !== "retry") return;
+    if (form && form.requestSubmit) form.requestSubmit();
+    else location.reload();
+  });
+})();

@@ -1,0 +1,453 @@
+package tests
+
+// The demo for people who use a keyboard, a screen reader, a phone or a
+// bad network: failures are shown with a way to retry, successes are
+// announced, the focus lands somewhere sensible after each swap, the focus
+// ring can be seen, and the rows keep their titles readable at 390 px.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// jsModes are the browser modes with JavaScript: htmx 4 and htmx 2.
+var jsModes = browserModes[:2]
+
+// seedTasks stores tasks for a user straight in the database.
+func seedTasks(t *testing.T, d *demoServer, username string, titles ...string) {
+	t.Helper()
+	uid := d.userID(username)
+	for _, title := range titles {
+		if _, err := d.App.Store.AddTask(uid, title); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBrowserOfflineAdd loses the network before a click on Add: the
+// failure bar says so (an alert, with Retry), nothing changes on screen
+// or in the database, and what was typed stays. Back online, Retry sends
+// the same form again and the task is added once.
+func TestBrowserOfflineAdd(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			b.addTask("Buy milk")
+			b.expectScreenIsDB(d, "alice")
+
+			b.offline()
+			b.fill("#new-task-title", "Water the plants")
+			b.run("click Add", chromedp.Click(chromedp.CSS("#add-task-form button[type=submit]")))
+			b.waitFor("the failure bar", `document.querySelector("#failure p")?.textContent.includes("Could not reach the server") ?? false`)
+			if got := b.attr("#failure", "role"); got != "alert" {
+				t.Errorf("#failure has role %q, want alert", got)
+			}
+			if !b.exists(`#failure button[data-action=retry]`) {
+				t.Fatalf("the failure bar has no Retry button: %q", b.text("#failure"))
+			}
+			b.expectValue("#new-task-title", "Water the plants")
+			b.expectScreenIsDB(d, "alice")
+			if mode.htmx == jsModes[0].htmx {
+				screenshot(b.ctx, t, "tasks-offline")
+			}
+			if n := d.taskCount("alice"); n != 1 {
+				t.Fatalf("%d tasks stored while offline, want 1", n)
+			}
+			if b.reloaded() {
+				t.Fatal("the page reloaded")
+			}
+
+			b.online()
+			before := b.settles()
+			b.run("click Retry", chromedp.Click(chromedp.CSS(`#failure button[data-action=retry]`)))
+			b.waitSettles(before)
+			b.waitFor("the failure bar to empty", `document.querySelector("#failure").childElementCount === 0`)
+			b.expectTasks([]string{"Buy milk", "Water the plants"}, nil)
+			b.expectScreenIsDB(d, "alice")
+			b.waitFor("the announcement", `document.querySelector("#live").textContent === "Added: Water the plants"`)
+			b.waitFocus("#new-task-title")
+		})
+	}
+}
+
+// TestBrowserKeyboardAdd adds tasks with the keyboard only: Tab reaches the
+// add field and then the Add button, Enter adds, and the focus stays in
+// the add field (emptied) for the next task; a success is announced in
+// the polite live region.
+func TestBrowserKeyboardAdd(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+
+			n := b.tabTo("#new-task-title", 12)
+			t.Logf("%d Tabs from the top of the page to the add field", n)
+			b.press("\t")
+			b.waitFocus("#add-task-form button[type=submit]")
+
+			// Back in the field (Shift+Tab), type and press Enter.
+			b.run("focus the add field", chromedp.Focus(chromedp.CSS("#new-task-title")))
+			for _, title := range []string{"Buy milk", "Call mum"} {
+				before := b.settles()
+				b.press(title)
+				b.press("\r")
+				b.waitSettles(before)
+				b.waitFocus("#new-task-title")
+				b.expectValue("#new-task-title", "")
+				b.waitFor("the announcement of "+title, `document.querySelector("#live").textContent === "Added: `+title+`"`)
+			}
+			b.expectTasks([]string{"Buy milk", "Call mum"}, nil)
+			b.expectScreenIsDB(d, "alice")
+
+			// The Add button, pressed with Enter, also leaves the focus
+			// in the add field.
+			b.press("Renew passport")
+			b.press("\t")
+			b.waitFocus("#add-task-form button[type=submit]")
+			before := b.settles()
+			b.press("\r")
+			b.waitSettles(before)
+			b.waitFocus("#new-task-title")
+			b.expectScreenIsDB(d, "alice")
+		})
+	}
+}
+
+// TestBrowserFocusAfterSwaps checks where the focus lands after each task
+// button, used with the keyboard: a toggle keeps it on the row's toggle; a
+// row that leaves the list (deleted, or toggled out of the filter) hands
+// it to the next row's toggle, or the previous row's after the last row;
+// a rename puts it back on the row's Rename; with no row left it goes to
+// the add field.
+func TestBrowserFocusAfterSwaps(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "One", "Two", "Three", "Four")
+			b.open("/")
+			one, two, three, four := b.task("One"), b.task("Two"), b.task("Three"), b.task("Four")
+
+			// activate focuses sel and presses Enter on it, then waits for
+			// the swap.
+			activate := func(sel string) {
+				t.Helper()
+				b.run("focus "+sel, chromedp.Focus(chromedp.CSS(sel)))
+				before := b.settles()
+				b.press("\r")
+				b.waitSettles(before)
+			}
+
+			activate(two + " .toggle")
+			b.waitFocus(two + " .toggle")
+			if got := b.attr(two+" .toggle", "aria-pressed"); got != "true" {
+				t.Errorf("Two's toggle has aria-pressed=%q after the toggle", got)
+			}
+
+			activate(two + " .delete")
+			b.waitFocus(three + " .toggle")
+
+			activate(four + " .delete")
+			b.waitFocus(three + " .toggle")
+
+			// Rename Three with the keyboard: open the form, type, Enter.
+			id := strings.TrimPrefix(three, "#task-")
+			b.run("focus Rename", chromedp.Focus(chromedp.CSS(three+" summary")))
+			b.press("\r")
+			b.waitFocus(three + " summary")
+			b.press("\t")
+			b.waitFocus("#rename-title-" + id)
+			b.fill("#rename-title-"+id, "Three and a half")
+			before := b.settles()
+			b.press("\r")
+			b.waitSettles(before)
+			b.waitFocus(three + " summary")
+			b.waitFor("the rename announcement", `document.querySelector("#live").textContent === "Renamed to: Three and a half"`)
+
+			// Under the open filter, a toggled row leaves the list.
+			b.open("/?filter=open")
+			activate(one + " .toggle")
+			b.waitFocus(three + " .toggle")
+			b.expectScreenIsDB(d, "alice")
+			activate(three + " .toggle")
+			b.waitFocus("#new-task-title")
+			b.expectScreenIsDB(d, "alice")
+		})
+	}
+}
+
+// TestBrowserFocusRing measures the focus ring of the keyboard-focused
+// controls against what is behind it, in the light and the dark scheme:
+// WCAG 2.2 wants at least 3:1 (the old ring was a 35% shadow, ~1.7:1).
+func TestBrowserFocusRing(t *testing.T) {
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, jsModes[0])
+			params := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}
+			if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, params); err != nil {
+				t.Fatal(err)
+			}
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "One")
+			b.open("/")
+			// Use the keyboard once: from then on, focus moved by a script
+			// is shown as keyboard focus (:focus-visible) too.
+			b.press("\t")
+			for _, sel := range []string{"#new-task-title", "#add-task-form button[type=submit]", ".toggle", "summary", ".delete", `nav a[href="/settings"]`} {
+				eval[chromedp.Void](b, `document.querySelector(`+jsQuote(sel)+`).focus()`)
+				ring := eval[struct {
+					Style    string  `json:"style"`
+					Width    float64 `json:"width"`
+					Contrast float64 `json:"contrast"`
+				}](b, focusRingJS(sel))
+				if ring.Style == "none" || ring.Width < 2 || ring.Contrast < 3 {
+					t.Errorf("%s (%s): focus ring %s %.1fpx, contrast %.2f:1 against its background; want a ring of 2px or more at 3:1 or more",
+						sel, scheme, ring.Style, ring.Width, ring.Contrast)
+				} else {
+					t.Logf("%s (%s): %.1fpx %s ring, %.2f:1", sel, scheme, ring.Width, ring.Style, ring.Contrast)
+				}
+			}
+		})
+	}
+}
+
+// focusRingJS returns the outline style and width of the focused element
+// sel and the contrast ratio of its colour against the first opaque
+// background behind the element (its parents', as the ring is drawn
+// outside the element).
+func focusRingJS(sel string) string {
+	return `(() => {
+		const el = document.querySelector(` + jsQuote(sel) + `);
+		if (document.activeElement !== el || !el.matches(":focus-visible")) throw new Error("no keyboard focus on " + ` + jsQuote(sel) + `);
+		const cs = getComputedStyle(el);
+		const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+		const lum = ([r, g, b]) => {
+			const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+			return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+		};
+		let bg = null;
+		for (let e = el.parentElement; e; e = e.parentElement) {
+			const c = rgb(getComputedStyle(e).backgroundColor);
+			if (c.length === 3 || (c.length === 4 && c[3] === 1)) { bg = c.slice(0, 3); break; }
+		}
+		bg ??= [255, 255, 255];
+		const ring = rgb(cs.outlineColor).slice(0, 3);
+		const [hi, lo] = [lum(ring), lum(bg)].sort((a, b) => b - a);
+		return {style: cs.outlineStyle, width: parseFloat(cs.outlineWidth), contrast: (hi + 0.05) / (lo + 0.05)};
+	})()`
+}
+
+// TestBrowserPhoneLayout checks the task rows at 390 px: the title gets
+// most of the row, Rename and Delete are compact icon buttons that still
+// have their names for screen readers and are big enough to tap, and
+// nothing overflows sideways.
+func TestBrowserPhoneLayout(t *testing.T) {
+	d, b := openDemo(t, jsModes[0], withViewport(390, 844))
+	b.signup("alice", secretPassword)
+	seedTasks(t, d, "alice", "Call the plumber about the kitchen sink")
+	b.open("/")
+	row := b.task("Call the plumber about the kitchen sink")
+	type box struct {
+		Row, Title, Summary, Delete, SummaryH, DeleteH float64
+		Overflow                                       bool
+		SummaryName, DeleteName                        string
+	}
+	got := eval[box](b, `(() => {
+		const li = document.querySelector(`+jsQuote(row)+`);
+		const w = s => li.querySelector(s).getBoundingClientRect();
+		return {
+			Row: li.getBoundingClientRect().width,
+			Title: w(".title").width,
+			Summary: w("summary").width, SummaryH: w("summary").height,
+			Delete: w(".delete").width, DeleteH: w(".delete").height,
+			Overflow: document.documentElement.scrollWidth > window.innerWidth,
+			SummaryName: li.querySelector("summary").textContent.trim(),
+			DeleteName: li.querySelector(".delete").textContent.trim(),
+		};
+	})()`)
+	t.Logf("at 390px: row %.0fpx, title %.0fpx, Rename %.0fx%.0fpx, Delete %.0fx%.0fpx", got.Row, got.Title, got.Summary, got.SummaryH, got.Delete, got.DeleteH)
+	if got.Title < 0.55*got.Row {
+		t.Errorf("the title is %.0fpx of a %.0fpx row; want the title to get most of the width", got.Title, got.Row)
+	}
+	for _, c := range []struct {
+		name       string
+		w, h       float64
+		accessible string
+	}{{"Rename", got.Summary, got.SummaryH, got.SummaryName}, {"Delete", got.Delete, got.DeleteH, got.DeleteName}} {
+		if c.w > 48 || c.w < 24 || c.h < 24 {
+			t.Errorf("%s is %.0fx%.0fpx at 390px; want a compact control of 24 to 48px", c.name, c.w, c.h)
+		}
+		if !strings.HasPrefix(c.accessible, c.name+":") {
+			t.Errorf("%s's text is %q; want its name kept for screen readers", c.name, c.accessible)
+		}
+	}
+	if got.Overflow {
+		t.Errorf("the page scrolls sideways at 390px")
+	}
+}
+
+// TestBrowserResponseSizes records the bytes of the first page load and of
+// a toggle, and checks that HTML, CSS and JavaScript come compressed and
+// that the static files come from the browser's cache on the next page.
+func TestBrowserResponseSizes(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			log := recordResponses(t, b.ctx)
+			b.signup("alice", secretPassword)
+			titles := make([]string, 20)
+			for i := range titles {
+				titles[i] = "Task number " + string(rune('A'+i)) + " with a title of ordinary length"
+			}
+			seedTasks(t, d, "alice", titles...)
+
+			// A cold page load: the tab has the static files cached from
+			// the sign-up pages, so clear the cache first.
+			if _, err := chromedp.Call(b.ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+				t.Fatal(err)
+			}
+			m := log.mark()
+			b.open("/")
+			first := log.waitDone(t, m)
+			for _, r := range first {
+				path := strings.TrimPrefix(r.URL, d.URL)
+				t.Logf("first load: %s %s %d %s: %d bytes on the wire, %d decoded%s", r.Method, path, r.Status, r.Encoding, r.Wire, r.Decoded, map[bool]string{true: " (cached)"}[r.Cached])
+				if r.Cached {
+					continue
+				}
+				if r.Encoding == "" && r.Decoded > 1000 {
+					t.Errorf("%s came uncompressed (%d bytes)", path, r.Decoded)
+				}
+			}
+
+			wire, decoded := total(first)
+			t.Logf("first load of / with %d tasks: %d bytes on the wire, %d decoded", len(titles), wire, decoded)
+
+			// The next page load asks for the page only: the static files,
+			// under versioned URLs, are immutable.
+			m = log.mark()
+			b.open("/")
+			for _, r := range log.waitDone(t, m) {
+				if path := strings.TrimPrefix(r.URL, d.URL); strings.HasPrefix(path, "/public/") && !r.Cached {
+					t.Errorf("reload: %s was fetched again: %+v", path, r)
+				}
+			}
+
+			// A toggle answers with its row and the summary, whatever the
+			// length of the list: under 2 KB on the wire (headers
+			// included), and the same size with 20 tasks as with 220.
+			toggle := func(title string) (wire, decoded int64) {
+				t.Helper()
+				m := log.mark()
+				before := b.settles()
+				b.run("click a toggle", chromedp.Click(chromedp.CSS(b.task(title)+" .toggle")))
+				b.waitSettles(before)
+				rs := log.waitDone(t, m)
+				if len(rs) != 1 || rs[0].Method != "POST" {
+					t.Fatalf("a toggle made these requests, want one POST: %+v", rs)
+				}
+				wire, decoded = total(rs)
+				n := len(d.tasks("alice"))
+				t.Logf("toggle with %d tasks: %d bytes on the wire (%s), %d decoded", n, wire, rs[0].Encoding, decoded)
+				if wire >= 2048 {
+					t.Errorf("a toggle with %d tasks answered %d bytes on the wire, want under 2 KB", n, wire)
+				}
+				return wire, decoded
+			}
+			_, small := toggle(titles[3])
+			more := make([]string, 200)
+			for i := range more {
+				more[i] = fmt.Sprintf("Another task, number %03d", i)
+			}
+			seedTasks(t, d, "alice", more...)
+			b.open("/")
+			_, large := toggle(titles[5])
+			if large > small+16 {
+				t.Errorf("a toggle answered %d bytes with 220 tasks and %d with 20; want the same", large, small)
+			}
+		})
+	}
+}
+
+// TestBrowserStaleError clicks the toggle of a task that another tab has
+// deleted: the error shows in the task error slot as one alert (not an
+// alert inside an alert), the stale row goes, and the error goes with the
+// next successful request.
+func TestBrowserStaleError(t *testing.T) {
+	for _, mode := range browserModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "Gone elsewhere", "Still here")
+			b.open("/")
+			gone := b.task("Gone elsewhere")
+			stored := d.tasks("alice")
+			if err := d.App.Store.DeleteTask(d.userID("alice"), stored[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if want := "#task-" + strconv.FormatInt(stored[0].ID, 10); want != gone {
+				t.Fatalf("task ids: %s on screen, %s stored", gone, want)
+			}
+			b.submit(gone+" .toggle", "/")
+			b.expectText("#task-errors", "That task does not exist (any more).")
+			if n := eval[int](b, `document.querySelectorAll("#task-errors [role=alert]").length`); n != 1 {
+				t.Errorf("%d alerts in the error slot, want 1", n)
+			}
+			if n := eval[int](b, `document.querySelectorAll("[role=alert] [role=alert], [aria-live] [role=alert]").length`); n != 0 {
+				t.Errorf("%d alerts nested in live regions", n)
+			}
+			if b.exists(gone) {
+				t.Errorf("the stale row %s is still shown after the 404", gone)
+			}
+
+			b.addTask("Next thing")
+			if got := b.text("#task-errors"); got != "" {
+				t.Errorf("the error stayed up after a successful add: %q", got)
+			}
+			if mode.js {
+				b.expectText("#new-task-error", "")
+			}
+		})
+	}
+}
+
+// TestBrowserSlowNetwork adds a task over a link with 300 ms of latency:
+// the request takes at least that long, and the screen ends up equal to
+// the database.
+func TestBrowserSlowNetwork(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			log := recordResponses(t, b.ctx)
+			b.signup("alice", secretPassword)
+			b.slowNetwork(300 * time.Millisecond)
+			m := log.mark()
+			start := time.Now()
+			b.addTask("Slowly does it")
+			if took := time.Since(start); took < 300*time.Millisecond {
+				t.Errorf("an add over a 300 ms link took %v", took)
+			}
+			if rs := log.waitDone(t, m); len(rs) != 1 || rs[0].Method != "POST" {
+				t.Errorf("an add made these requests: %+v", rs)
+			}
+			b.expectScreenIsDB(d, "alice")
+			b.waitFocus("#new-task-title")
+		})
+	}
+}
