@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -465,9 +466,16 @@ func TestDemoSoak(t *testing.T) {
 		if _, ok := findTask(out, title); !ok {
 			t.Fatalf("%s after the restart: the answer lacks the new task", c.name)
 		}
+		// The session still sees its tasks: the home page lists them.
+		resp, err := c.hc.Get(base2 + "/")
+		if err != nil {
+			t.Fatalf("%s after the restart: GET /: %v", c.name, err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		for known := range c.tasks {
-			if _, ok := findTask(out, known); !ok && !c.uncertain[known] {
-				t.Errorf("%s after the restart: the list lacks %q", c.name, known)
+			if !strings.Contains(string(page), html.EscapeString(known)) && !c.uncertain[known] {
+				t.Errorf("%s after the restart: the page lacks %q", c.name, known)
 			}
 		}
 	}
