@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,11 +155,7 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 	case len(st.hdr.idempotencyKey) == 0 && !p.cfg.Registry.validOnceToken(p, token, m.name):
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
 	}
-	digest := ""
-	if kind != bodyMultipart { // multipart boundaries differ between retries
-		d := sha256.Sum256(c.Request().Body())
-		digest = base64.RawURLEncoding.EncodeToString(d[:12])
-	}
+	digest := valuesDigest(c, kind)
 	material := m.name + "\x00" + token
 	if p.cfg.OnceScope != nil && len(st.hdr.idempotencyKey) > 0 {
 		// Keys chosen by clients are only unique per user: scope them.
@@ -226,6 +223,48 @@ func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) string {
 		return string(c.Request().URI().QueryArgs().Peek(OnceField))
 	}
 	return ""
+}
+
+// valuesDigest identifies the values a request sent, whatever their order
+// or encoding: the decoded form fields (files by name and size) sorted,
+// without the once-only token, or the JSON body as sent.
+func valuesDigest(c *fiber.Ctx, kind bodyKind) string {
+	var fields []string
+	add := func(k, v string) {
+		if k != OnceField {
+			fields = append(fields, k+"\x00"+v)
+		}
+	}
+	switch kind {
+	case bodyURLEncoded:
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { add(string(k), string(v)) })
+	case bodyMultipart:
+		form, err := c.MultipartForm()
+		if err != nil {
+			return ""
+		}
+		for k, vs := range form.Value {
+			for _, v := range vs {
+				add(k, v)
+			}
+		}
+		for k, fs := range form.File {
+			for _, f := range fs {
+				add(k, "\x01"+f.Filename+"\x00"+strconv.FormatInt(f.Size, 10))
+			}
+		}
+	case bodyNone:
+		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { add(string(k), string(v)) })
+	default:
+		fields = append(fields, string(c.Request().Body()))
+	}
+	sort.Strings(fields)
+	h := sha256.New()
+	for _, f := range fields {
+		h.Write([]byte(f))
+		h.Write([]byte{0xff})
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
 }
 
 // replay answers a repeated request with the stored answer.

@@ -423,3 +423,27 @@ func TestOnceScopeSeparatesUsers(t *testing.T) {
 		t.Fatalf("ann %s, bob %s, ann again %s", a1, b1, a2)
 	}
 }
+
+// The same values in another order or encoding are the same submission.
+func TestOnceSameValuesOtherEncoding(t *testing.T) {
+	var runs atomic.Int64
+	app, reg := testApp(t, Config{}, func(r *Registry) {
+		RegisterOn(r, "enc", func(c *fiber.Ctx, in struct {
+			Title string `form:"title"`
+		}) (struct{}, error) {
+			runs.Add(1)
+			return struct{}{}, nil
+		}, OnceOnly())
+	}, nil)
+	sg, ttl := reg.tokenSigner()
+	token := url.QueryEscape(newOnceToken(sg, "enc", time.Duration(ttl)))
+	for _, body := range []string{
+		"filter=all&" + OnceField + "=" + token + "&title=Same+task",
+		OnceField + "=" + token + "&filter=all&title=Same%20task",
+	} {
+		do(t, app, req{path: "/api/enc", body: body, headers: htmxForm()})
+	}
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("the function ran %d times for one submission sent twice", n)
+	}
+}
