@@ -78,12 +78,23 @@ func BenchmarkRawFiberHandler(b *testing.B) {
 
 // BenchmarkRawFiberHandlerSameChecks is a careful hand-written handler
 // that also does what the plugin does for every server function besides
-// the work itself: the cross-origin check, the body limit, the
-// content-type check, Vary: HX-Request and the HTMX-aware redirect.
+// the work itself: recovering a panic, the cross-origin check, the body
+// limit, the content-type check, the caller classification (htmx partial,
+// boosted or full, history restore, JSON) with its Vary header, and the
+// caller-aware redirect. (fiberfn also keeps a copy of the response headers
+// so that a panic cannot drop earlier middleware's; this handler does not.)
 func BenchmarkRawFiberHandlerSameChecks(b *testing.B) {
 	app := fiber.New()
-	app.Post("/api/sign_in", func(c *fiber.Ctx) error {
-		c.Vary("HX-Request")
+	app.Post("/api/sign_in", func(c *fiber.Ctx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fiber.ErrInternalServerError
+			}
+		}()
+		c.Response().Header.Add(fiber.HeaderVary, "HX-Request, HX-Boosted, HX-Request-Type, HX-History-Restore-Request, Accept")
+		htmxPartial := c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" &&
+			c.Get("HX-Request-Type") != "full" && c.Get("HX-History-Restore-Request") != "true"
+		wantsJSON := strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
 		switch site := c.Get("Sec-Fetch-Site"); site {
 		case "same-origin", "none":
 		case "":
@@ -103,9 +114,13 @@ func BenchmarkRawFiberHandlerSameChecks(b *testing.B) {
 		in.Remember = c.FormValue("remember") == "on"
 		sink = in
 		c.Cookie(&fiber.Cookie{Name: "user", Value: in.Username, HTTPOnly: true})
-		if c.Get("HX-Request") == "true" {
+		switch {
+		case htmxPartial:
 			c.Set("HX-Redirect", "/welcome")
 			return nil
+		case wantsJSON:
+			c.Set("Fiberfn-Redirect", "/welcome")
+			return c.JSON(struct{}{})
 		}
 		return c.Redirect("/welcome")
 	})

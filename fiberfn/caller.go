@@ -123,6 +123,13 @@ func callerOf(c *fiber.Ctx) caller {
 // any Vary values set before (by CORS or compression middleware, say).
 func addVary(c *fiber.Ctx) {
 	h := &c.Response().Header
+	if st, ok := c.Locals(stateKey{}).(*requestState); ok {
+		if !st.varied {
+			st.varied = true
+			h.Add(fiber.HeaderVary, varyValue)
+		}
+		return
+	}
 	for _, v := range h.PeekAll(fiber.HeaderVary) {
 		if bytes.Contains(v, []byte(htmx.HeaderHistoryRestore)) {
 			return

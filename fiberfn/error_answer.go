@@ -24,7 +24,7 @@ type errorBody struct {
 func (p *plugin) writeError(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, ue *Error, carry bool) error {
 	st.notice = "" // a notice is for success
 	who := st.hdr.caller(kind)
-	st.resp.applyHeaders(c, p.secure(c))
+	st.resp.applyHeaders(c, p.secure)
 	if p.cfg.ErrorHandler != nil {
 		c.Status(ue.Code)
 		return p.cfg.ErrorHandler(c, ue)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // plugin is the middleware returned by New.
@@ -44,6 +45,10 @@ type requestState struct {
 	oob    []oobPart
 	notice string
 	fn     *meta // the server function being served, or nil
+	varied bool  // the Vary header names the caller headers
+	// saved holds the response headers from before a server function
+	// ran, restored if it panics.
+	saved fasthttp.ResponseHeader
 }
 
 var statePool = sync.Pool{New: func() any { return new(requestState) }}
@@ -76,6 +81,8 @@ func (st *requestState) reset() {
 	st.oob = st.oob[:0]
 	st.notice = ""
 	st.fn = nil
+	st.varied = false
+	st.saved.Reset()
 }
 
 // stateOf returns the request's state, or a detached one when the plugin
@@ -115,7 +122,7 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 		}
 		p.applyOptions(c, st, fragment)
 	} else {
-		r.applyHeaders(c, p.secure(c))
+		r.applyHeaders(c, p.secure)
 	}
 	r.applyStatus(c)
 	return err
@@ -125,7 +132,7 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 // and a pending notice: as an htmx event when the answer is a fragment,
 // else as a cookie for the next page.
 func (p *plugin) applyOptions(c *fiber.Ctx, st *requestState, fragment bool) {
-	st.resp.applyHeaders(c, p.secure(c))
+	st.resp.applyHeaders(c, p.secure)
 	if st.notice != "" {
 		p.writeNotice(c, st, fragment)
 	}

@@ -15,6 +15,9 @@ import (
 // It is stricter than a browser where a browser is lenient in ways that are
 // easy to get wrong: an absolute URL must be written scheme://host.
 func checkRedirect(location, host string, allowedHosts []string) (target string, offsite bool, err error) {
+	if isPlainPath(location) {
+		return location, false, nil // "/tasks?x=1": the common case, one pass
+	}
 	s := normalizeURL(location)
 	if s == "" {
 		return "", false, refused(location, "empty target")
@@ -56,6 +59,21 @@ func checkRedirect(location, host string, allowedHosts []string) (target string,
 		}
 	}
 	return "", false, refused(location, "host "+u.Host+" is not allowed")
+}
+
+// isPlainPath reports whether s is a path on this site that a browser reads
+// exactly as written: "/" then not a second slash or backslash, and no
+// control characters, spaces or backslashes anywhere.
+func isPlainPath(s string) bool {
+	if len(s) == 0 || s[0] != '/' || len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if ch := s[i]; ch <= 0x20 || ch == 0x7f || ch == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // normalizeURL applies the WHATWG URL parser's first steps: strip leading

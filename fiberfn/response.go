@@ -81,9 +81,9 @@ func (r *ResponseOptions) reset() {
 	r.redirect = redirect{}
 }
 
-// applyHeaders writes headers and cookies to the response; with secure,
-// every cookie is marked Secure.
-func (r *ResponseOptions) applyHeaders(c *fiber.Ctx, secure bool) {
+// applyHeaders writes headers and cookies to the response; when secure
+// says so, every cookie is marked Secure.
+func (r *ResponseOptions) applyHeaders(c *fiber.Ctx, secure func(*fiber.Ctx) bool) {
 	for _, h := range r.headers {
 		if h.append {
 			c.Response().Header.Add(h.key, h.value)
@@ -91,9 +91,13 @@ func (r *ResponseOptions) applyHeaders(c *fiber.Ctx, secure bool) {
 			c.Set(h.key, h.value)
 		}
 	}
+	if len(r.cookies) == 0 {
+		return
+	}
+	sec := secure(c)
 	for i := range r.cookies {
 		ck := &r.cookies[i]
-		ck.Secure = ck.Secure || secure
+		ck.Secure = ck.Secure || sec
 		c.Cookie(ck)
 	}
 }

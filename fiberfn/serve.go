@@ -15,9 +15,7 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 	st.fn = m
 	st.hdr.scan(c)
 	addVary(c)
-	saved := fiber.AcquireResponse()
-	defer fiber.ReleaseResponse(saved)
-	c.Response().Header.CopyTo(&saved.Header)
+	c.Response().Header.CopyTo(&st.saved)
 	// The kind of body decides whether the caller is a JSON client, for
 	// every answer, refusals and panics included.
 	kind := kindOf(c)
@@ -26,7 +24,7 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 			p.logPanic(c, m.name, r)
 			resp := c.Response()
 			resp.ResetBody()
-			saved.Header.CopyTo(&resp.Header)
+			st.saved.CopyTo(&resp.Header)
 			st.resp.reset()
 			st.oob, st.notice = st.oob[:0], ""
 			err = p.writeError(c, st, m, kind, &Error{Code: http.StatusInternalServerError, Message: internalMessage}, false)
