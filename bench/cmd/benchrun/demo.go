@@ -187,7 +187,9 @@ func runDemo(args []string) error {
 				if row.login {
 					conns, timeout = *loginConns, 30*time.Second
 				}
+				cpu0, _ := srv.cpuTime()
 				res, err := w.run(srv.base(), l, conns, timeout)
+				res.CPUPerReq = cpuPerReq(srv, cpu0, res.Requests)
 				rss, _ := srv.peakRSS()
 				if stopErr := srv.stop(); err == nil && stopErr != nil {
 					err = stopErr
@@ -199,8 +201,8 @@ func runDemo(args []string) error {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "run %d  %-26s %-10s %9s req/s  p50 %-9s p99 %-9s %s  %d B  %.0f tasks/user at the end\n",
-					run+1, row.name, bin.name, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtMB(rss), size, after)
+				fmt.Fprintf(os.Stderr, "run %d  %-26s %-10s %9s req/s  p50 %-9s p99 %-9s CPU/req %-9s %s  %d B  %.0f tasks/user at the end\n",
+					run+1, row.name, bin.name, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtDur(res.CPUPerReq), fmtMB(rss), size, after)
 				cl := cells[key]
 				cl.runs = append(cl.runs, res)
 				cl.rss = max(cl.rss, rss)
@@ -216,21 +218,22 @@ func runDemo(args []string) error {
 		"Demo on CPUs %s (GOMAXPROCS %s), wrk on CPUs %s; the login row: %d connections, demo on CPU %s with GOMAXPROCS=1, wrk on CPU %s. "+
 		"Tasks added during a row are deleted before the next.\n\n",
 		*users, *tasks, c.threads, c.connections, c.duration, c.runs, *serverCPUs, orDefault(*gomaxprocs), c.genCPUs, *loginConns, *loginCPUs, *loginGen)
-	fmt.Printf("| request | binary | req/s | p50 | p99 | peak RSS | answer | tasks/user at end | errors |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| request | binary | req/s | p50 | p99 | CPU/req | peak RSS | answer | tasks/user at end | errors |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, row := range rows {
 		for _, bin := range binaries {
 			cl := cells[row.name+"|"+bin.name]
 			m := median(cl.runs)
-			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %.0f | %d |\n", row.name, bin.name, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99),
-				fmtMB(cl.rss), fmtBytes(cl.size), cl.tasksAfter, m.Errors)
+			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %d |\n", row.name, bin.name, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99),
+				fmtDur(m.CPUPerReq), fmtMB(cl.rss), fmtBytes(cl.size), cl.tasksAfter, m.Errors)
 		}
 	}
 	fmt.Println()
 	if len(binaries) > 1 {
 		first, last := binaries[0], binaries[len(binaries)-1]
-		fmt.Printf("| request | %s ÷ %s (req/s) |\n|---|---:|\n", last.name, first.name)
+		fmt.Printf("| request | req/s: %s ÷ %s | CPU/req: %s ÷ %s |\n|---|---:|---:|\n", last.name, first.name, first.name, last.name)
 		for _, row := range rows {
-			fmt.Printf("| %s | %.2fx |\n", row.name, median(cells[row.name+"|"+last.name].runs).RPS/median(cells[row.name+"|"+first.name].runs).RPS)
+			a, b := median(cells[row.name+"|"+first.name].runs), median(cells[row.name+"|"+last.name].runs)
+			fmt.Printf("| %s | %.2fx | %.2fx |\n", row.name, b.RPS/a.RPS, float64(a.CPUPerReq)/float64(b.CPUPerReq))
 		}
 		fmt.Println()
 	}

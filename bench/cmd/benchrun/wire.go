@@ -76,7 +76,9 @@ func runWire(args []string) error {
 					srv.stop()
 					return fmt.Errorf("%s, %s: %w", sc.name, mode, err)
 				}
+				cpu0, _ := srv.cpuTime()
 				res, err := c.wrk.run(srv.base(), l, 0, 0)
+				res.CPUPerReq = cpuPerReq(srv, cpu0, res.Requests)
 				rss, _ := srv.peakRSS()
 				if stopErr := srv.stop(); err == nil && stopErr != nil {
 					err = stopErr
@@ -84,8 +86,8 @@ func runWire(args []string) error {
 				if err != nil {
 					return fmt.Errorf("%s, %s: %w", sc.name, mode, err)
 				}
-				fmt.Fprintf(os.Stderr, "run %d  %-22s %-17s %9s req/s  p50 %-9s p99 %-9s %s\n",
-					run+1, sc.name, mode, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtMB(rss))
+				fmt.Fprintf(os.Stderr, "run %d  %-22s %-17s %9s req/s  p50 %-9s p99 %-9s CPU/req %-9s %s\n",
+					run+1, sc.name, mode, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtDur(res.CPUPerReq), fmtMB(rss))
 				cl := cells[key]
 				cl.runs = append(cl.runs, res)
 				cl.rss = max(cl.rss, rss)
@@ -100,16 +102,16 @@ func runWire(args []string) error {
 	first := modeList[0]
 	for _, sc := range scenarios {
 		fmt.Printf("**%s**\n\n", sc.name)
-		fmt.Printf("| server | req/s | p50 | p99 | peak RSS | %s ÷ this | errors |\n|---|---:|---:|---:|---:|---:|---:|\n", first)
+		fmt.Printf("| server | req/s | p50 | p99 | CPU/req | peak RSS | %s ÷ this (req/s) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", first)
 		ref := median(cells[sc.name+"|"+first].runs).RPS
 		for _, mode := range modeList {
 			cl := cells[sc.name+"|"+mode]
 			m := median(cl.runs)
-			fmt.Printf("| %s | %s | %s | %s | %s | %.2fx | %d |\n", mode, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99), fmtMB(cl.rss), ref/m.RPS, m.Errors)
+			fmt.Printf("| %s | %s | %s | %s | %s | %s | %.2fx | %d |\n", mode, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99), fmtDur(m.CPUPerReq), fmtMB(cl.rss), ref/m.RPS, m.Errors)
 		}
 		fmt.Println()
 	}
-	fmt.Printf("**Summary: %s req/s ÷ each variant's, same run**\n\n| scenario |", first)
+	fmt.Printf("**Summary: %s req/s ÷ each variant's req/s, same run (in parentheses: the variant's CPU/req ÷ %s's, also > 1 when %s is cheaper)**\n\n| scenario |", first, first, first)
 	for _, mode := range modeList[1:] {
 		fmt.Printf(" ÷ %s |", mode)
 	}
@@ -117,8 +119,10 @@ func runWire(args []string) error {
 	for _, sc := range scenarios {
 		ref := median(cells[sc.name+"|"+first].runs).RPS
 		fmt.Printf("| %s |", sc.name)
+		refCPU := median(cells[sc.name+"|"+first].runs).CPUPerReq
 		for _, mode := range modeList[1:] {
-			fmt.Printf(" %.2fx |", ref/median(cells[sc.name+"|"+mode].runs).RPS)
+			m := median(cells[sc.name+"|"+mode].runs)
+			fmt.Printf(" %.2fx (%.2fx) |", ref/m.RPS, float64(m.CPUPerReq)/float64(refCPU))
 		}
 		fmt.Println()
 	}

@@ -31,7 +31,11 @@ type wrkResult struct {
 	P50, P99 time.Duration
 	Requests int
 	Errors   int // non-2xx/3xx answers plus socket errors
-	Output   string
+	// CPUPerReq is the server's CPU time (user + system) during the run
+	// divided by the requests: unlike req/s, it hardly depends on what
+	// else the machine is doing.
+	CPUPerReq time.Duration
+	Output    string
 }
 
 // wrkRunner runs wrk with the request script.
@@ -139,20 +143,23 @@ func median(rs []wrkResult) wrkResult {
 	rps := make([]float64, len(rs))
 	p50 := make([]time.Duration, len(rs))
 	p99 := make([]time.Duration, len(rs))
+	cpu := make([]time.Duration, len(rs))
 	for i, r := range rs {
-		rps[i], p50[i], p99[i] = r.RPS, r.P50, r.P99
+		rps[i], p50[i], p99[i], cpu[i] = r.RPS, r.P50, r.P99, r.CPUPerReq
 		out.Errors += r.Errors
 		out.Requests += r.Requests
 	}
 	sort.Float64s(rps)
 	sort.Slice(p50, func(i, j int) bool { return p50[i] < p50[j] })
 	sort.Slice(p99, func(i, j int) bool { return p99[i] < p99[j] })
+	sort.Slice(cpu, func(i, j int) bool { return cpu[i] < cpu[j] })
 	mid := len(rs) / 2
-	out.RPS, out.P50, out.P99 = rps[mid], p50[mid], p99[mid]
+	out.RPS, out.P50, out.P99, out.CPUPerReq = rps[mid], p50[mid], p99[mid], cpu[mid]
 	if len(rs)%2 == 0 {
 		out.RPS = (rps[mid-1] + rps[mid]) / 2
 		out.P50 = (p50[mid-1] + p50[mid]) / 2
 		out.P99 = (p99[mid-1] + p99[mid]) / 2
+		out.CPUPerReq = (cpu[mid-1] + cpu[mid]) / 2
 	}
 	return out
 }
