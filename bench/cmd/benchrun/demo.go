@@ -68,7 +68,7 @@ func runDemo(args []string) error {
 	loginConns := fs.Int("login-c", 4, "wrk connections in the login row (bcrypt makes every login take tens of ms; with -c 50 on one core the first logins would finish only after seconds)")
 	users := fs.Int("users", 500, "seeded users whose sessions the load rotates over (more users: each list grows less during a row)")
 	tasks := fs.Int("tasks", 100, "tasks seeded for every user")
-	bins := fs.String("bins", "", "demo binaries to compare, name=path,... (default: build ./demo); the ratios are last ÷ first")
+	bins := fs.String("bins", "", "demo binaries to compare, name=path,... (default: build ./demo); the ratios compare each with the first")
 	rowsFlag := fs.String("rows", "", "run only the rows whose names contain one of these comma-separated words (default: all)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -229,11 +229,21 @@ func runDemo(args []string) error {
 	}
 	fmt.Println()
 	if len(binaries) > 1 {
-		first, last := binaries[0], binaries[len(binaries)-1]
-		fmt.Printf("| request | req/s: %s ÷ %s | CPU/req: %s ÷ %s |\n|---|---:|---:|\n", last.name, first.name, first.name, last.name)
+		first := binaries[0]
+		fmt.Printf("Against %s: req/s ratio (binary ÷ %s) and, in parentheses, CPU per request ratio (%s ÷ binary); above 1 is better. "+
+			"Each ratio is taken within a run, then the median over runs.\n\n| request |", first.name, first.name, first.name)
+		for _, bin := range binaries[1:] {
+			fmt.Printf(" %s |", bin.name)
+		}
+		fmt.Printf("\n|---|%s\n", strings.Repeat("---:|", len(binaries)-1))
 		for _, row := range rows {
-			a, b := median(cells[row.name+"|"+first.name].runs), median(cells[row.name+"|"+last.name].runs)
-			fmt.Printf("| %s | %.2fx | %.2fx |\n", row.name, b.RPS/a.RPS, float64(a.CPUPerReq)/float64(b.CPUPerReq))
+			ref := cells[row.name+"|"+first.name].runs
+			fmt.Printf("| %s |", row.name)
+			for _, bin := range binaries[1:] {
+				other := cells[row.name+"|"+bin.name].runs
+				fmt.Printf(" %.2fx (%.2fx) |", pairedRatio(other, ref, rpsRatio), pairedRatio(other, ref, cpuRatio))
+			}
+			fmt.Println()
 		}
 		fmt.Println()
 	}

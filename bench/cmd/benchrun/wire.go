@@ -102,27 +102,26 @@ func runWire(args []string) error {
 	first := modeList[0]
 	for _, sc := range scenarios {
 		fmt.Printf("**%s**\n\n", sc.name)
-		fmt.Printf("| server | req/s | p50 | p99 | CPU/req | peak RSS | %s ÷ this (req/s) | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", first)
-		ref := median(cells[sc.name+"|"+first].runs).RPS
+		fmt.Printf("| server | req/s | p50 | p99 | CPU/req | peak RSS | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, mode := range modeList {
 			cl := cells[sc.name+"|"+mode]
 			m := median(cl.runs)
-			fmt.Printf("| %s | %s | %s | %s | %s | %s | %.2fx | %d |\n", mode, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99), fmtDur(m.CPUPerReq), fmtMB(cl.rss), ref/m.RPS, m.Errors)
+			fmt.Printf("| %s | %s | %s | %s | %s | %s | %d |\n", mode, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99), fmtDur(m.CPUPerReq), fmtMB(cl.rss), m.Errors)
 		}
 		fmt.Println()
 	}
-	fmt.Printf("**Summary: %s req/s ÷ each variant's req/s, same run (in parentheses: the variant's CPU/req ÷ %s's, also > 1 when %s is cheaper)**\n\n| scenario |", first, first, first)
+	fmt.Printf("**Summary, %s against each variant: req/s ratio (%s ÷ variant) and, in parentheses, CPU per request ratio (variant ÷ %s); "+
+		"above 1 means %s is faster or cheaper. Each ratio is taken within a run, then the median over runs.**\n\n| scenario |", first, first, first, first)
 	for _, mode := range modeList[1:] {
-		fmt.Printf(" ÷ %s |", mode)
+		fmt.Printf(" vs %s |", mode)
 	}
 	fmt.Printf("\n|---|%s\n", strings.Repeat("---:|", len(modeList)-1))
 	for _, sc := range scenarios {
-		ref := median(cells[sc.name+"|"+first].runs).RPS
+		ref := cells[sc.name+"|"+first].runs
 		fmt.Printf("| %s |", sc.name)
-		refCPU := median(cells[sc.name+"|"+first].runs).CPUPerReq
 		for _, mode := range modeList[1:] {
-			m := median(cells[sc.name+"|"+mode].runs)
-			fmt.Printf(" %.2fx (%.2fx) |", ref/m.RPS, float64(m.CPUPerReq)/float64(refCPU))
+			other := cells[sc.name+"|"+mode].runs
+			fmt.Printf(" %.2fx (%.2fx) |", pairedRatio(ref, other, rpsRatio), pairedRatio(ref, other, cpuRatio))
 		}
 		fmt.Println()
 	}

@@ -164,11 +164,36 @@ func median(rs []wrkResult) wrkResult {
 	return out
 }
 
+// pairedRatio is the median over runs of f(a[i], b[i]): a ratio taken
+// within each run (whose rows ran seconds apart) before the median, so
+// that a machine that gets busier or quieter between runs moves both
+// sides of each ratio alike.
+func pairedRatio(a, b []wrkResult, f func(a, b wrkResult) float64) float64 {
+	n := min(len(a), len(b))
+	rs := make([]float64, n)
+	for i := range n {
+		rs[i] = f(a[i], b[i])
+	}
+	sort.Float64s(rs)
+	if n%2 == 0 {
+		return (rs[n/2-1] + rs[n/2]) / 2
+	}
+	return rs[n/2]
+}
+
+// rpsRatio is a's req/s ÷ b's.
+func rpsRatio(a, b wrkResult) float64 { return a.RPS / b.RPS }
+
+// cpuRatio is b's CPU per request ÷ a's: > 1 when a is cheaper.
+func cpuRatio(a, b wrkResult) float64 { return float64(b.CPUPerReq) / float64(a.CPUPerReq) }
+
 // fmtDur prints a latency with a unit that suits it.
 func fmtDur(d time.Duration) string {
 	switch {
 	case d == 0:
 		return "-"
+	case d < 100*time.Microsecond:
+		return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
 	case d < time.Millisecond:
 		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
 	case d < 10*time.Millisecond:
