@@ -4,7 +4,7 @@ go 1.26.8
 
 require (
 	github.com/fiberfn/fiberfn v0.0.0
-	github.com/fiberfn/fiberfn/demo v0.0.0-00010101000000-000000000000
+	github.com/fiberfn/fiberfn/demo v0.0.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/template/html/v2 v2.1.3
 	github.com/valyala/fasthttp v1.51.0
