@@ -181,3 +181,25 @@ func BenchmarkAddTaskHTMX(b *testing.B) {
 func BenchmarkAddTaskPlain(b *testing.B) {
 	newDemo(b).run(b, http.MethodPost, "/api/add_task", "title=Benchmark+task&filter=", false, http.StatusFound, "")
 }
+
+// BenchmarkPageParallel is GET / from several goroutines at once (4 per
+// GOMAXPROCS): with -cpu 2 its ns/op shows whether page renders can use
+// both cores (html/v2 holds a write lock for the whole render of a page
+// with a layout).
+func BenchmarkPageParallel(b *testing.B) {
+	d := newDemo(b)
+	ctx := d.request(http.MethodGet, "/", "", false)
+	if ctx.Response.StatusCode() != http.StatusOK {
+		b.Fatalf("GET /: status %d", ctx.Response.StatusCode())
+	}
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d.request(http.MethodGet, "/", "", false)
+		}
+	})
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
