@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
@@ -30,9 +31,24 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_by_user ON tasks (user_id, done, id);
 `
 
+// poolSize is how many SQLite connections the demo keeps open. Readers
+// share them (WAL lets them run beside the writer); writes are serialized
+// in Go by Store.exec, so that they queue instead of colliding on
+// SQLite's write lock, whose busy handler sleeps in steps of milliseconds.
+// Every connection stays open (idle ones too): opening one costs more
+// than most queries.
+const poolSize = 8
+
+// stmtCacheSize is how many prepared statements each connection keeps
+// (go-sqlite3's per-connection cache, keyed by the SQL text), so that the
+// Store's and the session storage's queries are prepared once per
+// connection rather than on every call.
+const stmtCacheSize = 32
+
 // openDB opens (creating when needed) the SQLite file at path in WAL mode
-// with a busy timeout, so that concurrent writers wait for each other
-// instead of failing with SQLITE_BUSY, and creates the schema.
+// with a busy timeout, so that concurrent writers (other processes, the
+// session storage) wait for each other instead of failing with
+// SQLITE_BUSY, and creates the schema.
 func openDB(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("app: Options.DBPath is empty")
@@ -46,12 +62,18 @@ func openDB(path string) (*sql.DB, error) {
 		}
 	}
 	// go-sqlite3 applies these per connection: every pooled connection
-	// gets the same busy timeout, foreign keys and immediate transactions.
-	dsn := path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+	// gets the same busy timeout, foreign keys, immediate transactions
+	// and statement cache.
+	dsn := path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate" +
+		"&_stmt_cache_size=" + strconv.Itoa(stmtCacheSize)
 	db, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("app: open database: %w", err)
 	}
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("app: create schema in %s: %w", path, err)

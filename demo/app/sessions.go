@@ -3,6 +3,8 @@ package app
 import (
 	"database/sql"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
@@ -48,6 +50,8 @@ type Sessions struct {
 	storage  *sqlite3.Storage
 	remember *session.Store
 	browser  *session.Store
+	// known remembers what recently seen session ids stand for.
+	known sessionCache
 }
 
 // newSessions creates the session table in db and the two stores. The
@@ -75,7 +79,8 @@ func newSessions(db *sql.DB, secure bool) (s *Sessions, err error) {
 	remember.Expiration = rememberFor
 	browser.Expiration = browserSessionFor
 	browser.CookieSessionOnly = true
-	return &Sessions{storage: storage, remember: session.New(remember), browser: session.New(browser)}, nil
+	return &Sessions{storage: storage, remember: session.New(remember), browser: session.New(browser),
+		known: sessionCache{entries: map[string]knownSession{}}}, nil
 }
 
 // stop stops the storage's expiry sweeper; the database stays open.
@@ -91,8 +96,12 @@ func (s *Sessions) stop() error {
 // userID returns the user id, session epoch and remember-me flag of the
 // request's session; uid is 0 without a session.
 func (s *Sessions) userID(c *fiber.Ctx) (uid, epoch int64, remember bool, err error) {
-	if c.Cookies(SessionCookie) == "" {
+	id := c.Cookies(SessionCookie)
+	if id == "" {
 		return 0, 0, false, nil
+	}
+	if k, ok := s.known.get(id); ok {
+		return k.uid, k.epoch, k.remember, nil
 	}
 	sess, err := s.browser.Get(c)
 	if err != nil {
@@ -101,7 +110,81 @@ func (s *Sessions) userID(c *fiber.Ctx) (uid, epoch int64, remember bool, err er
 	uid, _ = sess.Get(keyUserID).(int64)
 	epoch, _ = sess.Get(keyEpoch).(int64)
 	remember, _ = sess.Get(keyRemember).(bool)
+	if !sess.Fresh() && sess.ID() == id { // the cookie named a stored session
+		s.known.put(id, knownSession{uid: uid, epoch: epoch, remember: remember})
+	}
 	return uid, epoch, remember, nil
+}
+
+// Session lookups: reading a session means a storage query and decoding
+// its data with a new gob decoder, which recompiles the types every time:
+// over a third of the CPU of a request as small as adding a task. So what
+// a session id stands for is kept in memory for sessionCacheFor. Logging
+// in and out in this process end the old id at once, and every request
+// still checks the user's session epoch in the users table, so a password
+// change ends other sessions at once too. What the cache can delay, by at
+// most sessionCacheFor, is a session's expiry and a logout made by another
+// process on the same database.
+const (
+	sessionCacheFor = 5 * time.Second
+	// sessionCacheMax bounds the cache; when full it starts over.
+	sessionCacheMax = 10000
+)
+
+// knownSession is what a session id stood for when it was read.
+type knownSession struct {
+	uid, epoch int64
+	remember   bool
+	// ended marks an id logged out (or replaced by a login) in this
+	// process: it stands for no user, and a lookup that read the session
+	// before it ended cannot bring it back.
+	ended bool
+	until time.Time
+}
+
+// sessionCache maps session ids to what they stood for, for a while.
+type sessionCache struct {
+	mu      sync.Mutex
+	entries map[string]knownSession
+}
+
+func (sc *sessionCache) get(id string) (knownSession, bool) {
+	sc.mu.Lock()
+	k, ok := sc.entries[id]
+	sc.mu.Unlock()
+	if !ok || time.Now().After(k.until) {
+		return knownSession{}, false
+	}
+	return k, true
+}
+
+// put remembers k for id. id may point into a request buffer: it is
+// copied.
+func (sc *sessionCache) put(id string, k knownSession) {
+	k.until = time.Now().Add(sessionCacheFor)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if old, ok := sc.entries[id]; ok && old.ended {
+		return
+	}
+	if len(sc.entries) >= sessionCacheMax {
+		clear(sc.entries)
+	}
+	sc.entries[strings.Clone(id)] = k
+}
+
+// end marks id as standing for no user, ahead of its deletion from
+// storage.
+func (sc *sessionCache) end(id string) {
+	if id == "" {
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.entries) >= sessionCacheMax {
+		clear(sc.entries)
+	}
+	sc.entries[strings.Clone(id)] = knownSession{ended: true, until: time.Now().Add(sessionCacheFor)}
 }
 
 // LogIn starts a session for u under a new session id (so an id planted
@@ -112,6 +195,7 @@ func (s *Sessions) LogIn(c *fiber.Ctx, u *User, remember bool) error {
 	if remember {
 		store = s.remember
 	}
+	s.known.end(c.Cookies(SessionCookie))
 	sess, err := store.Get(c)
 	if err != nil {
 		return err
@@ -127,9 +211,11 @@ func (s *Sessions) LogIn(c *fiber.Ctx, u *User, remember bool) error {
 
 // LogOut deletes the session from storage and expires its cookie.
 func (s *Sessions) LogOut(c *fiber.Ctx) error {
-	if c.Cookies(SessionCookie) == "" {
+	id := c.Cookies(SessionCookie)
+	if id == "" {
 		return nil
 	}
+	s.known.end(id)
 	sess, err := s.browser.Get(c)
 	if err != nil {
 		return err

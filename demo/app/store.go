@@ -3,6 +3,7 @@ package app
 import (
 	"database/sql"
 	"errors"
+	"sync"
 )
 
 // ErrNotFound is returned when a row does not exist or belongs to another
@@ -14,11 +15,20 @@ var ErrNotFound = errors.New("app: not found")
 // fiberfn.ExpectContext[*Store].
 type Store struct {
 	db *sql.DB
+	// writeMu makes the Store's writes one at a time (see poolSize).
+	writeMu sync.Mutex
 }
 
 // NewStore returns a Store on an open database with the demo's schema.
 func NewStore(db *sql.DB) *Store {
 	return &Store{db: db}
+}
+
+// exec runs a statement that writes, one at a time.
+func (s *Store) exec(query string, args ...any) (sql.Result, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.db.Exec(query, args...)
 }
 
 // affected turns an UPDATE or DELETE result into ErrNotFound when it

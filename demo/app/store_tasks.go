@@ -43,7 +43,7 @@ func ParseFilter(s string) Filter {
 // AddTask adds an open task to the user's list.
 func (s *Store) AddTask(userID int64, title string) (Task, error) {
 	now := time.Now()
-	res, err := s.db.Exec(`INSERT INTO tasks (user_id, title, created_at) VALUES (?, ?, ?)`, userID, title, now.Unix())
+	res, err := s.exec(`INSERT INTO tasks (user_id, title, created_at) VALUES (?, ?, ?)`, userID, title, now.Unix())
 	if err != nil {
 		return Task{}, err
 	}
@@ -57,22 +57,22 @@ func (s *Store) AddTask(userID int64, title string) (Task, error) {
 // SetDone marks one of the user's tasks done or open. A task of another
 // user is ErrNotFound and stays unchanged.
 func (s *Store) SetDone(userID, taskID int64, done bool) error {
-	return affected(s.db.Exec(`UPDATE tasks SET done = ? WHERE id = ? AND user_id = ?`, done, taskID, userID))
+	return affected(s.exec(`UPDATE tasks SET done = ? WHERE id = ? AND user_id = ?`, done, taskID, userID))
 }
 
 // RenameTask changes the title of one of the user's tasks.
 func (s *Store) RenameTask(userID, taskID int64, title string) error {
-	return affected(s.db.Exec(`UPDATE tasks SET title = ? WHERE id = ? AND user_id = ?`, title, taskID, userID))
+	return affected(s.exec(`UPDATE tasks SET title = ? WHERE id = ? AND user_id = ?`, title, taskID, userID))
 }
 
 // DeleteTask removes one of the user's tasks.
 func (s *Store) DeleteTask(userID, taskID int64) error {
-	return affected(s.db.Exec(`DELETE FROM tasks WHERE id = ? AND user_id = ?`, taskID, userID))
+	return affected(s.exec(`DELETE FROM tasks WHERE id = ? AND user_id = ?`, taskID, userID))
 }
 
 // ClearDone removes the user's done tasks and returns how many there were.
 func (s *Store) ClearDone(userID int64) (int64, error) {
-	res, err := s.db.Exec(`DELETE FROM tasks WHERE user_id = ? AND done = 1`, userID)
+	res, err := s.exec(`DELETE FROM tasks WHERE user_id = ? AND done = 1`, userID)
 	if err != nil {
 		return 0, err
 	}

@@ -42,7 +42,7 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 // are unique regardless of case.
 func (s *Store) CreateUser(username string, hash []byte) (*User, error) {
 	now := time.Now()
-	res, err := s.db.Exec(`INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)`,
+	res, err := s.exec(`INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)`,
 		strings.ToLower(username), hash, now.Unix())
 	if err != nil {
 		var se sqlite3.Error
@@ -74,6 +74,8 @@ func (s *Store) UserByID(id int64) (*User, error) {
 // new epoch.
 func (s *Store) SetPassword(id int64, hash []byte) (int64, error) {
 	var epoch int64
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	err := s.db.QueryRow(`UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch`,
 		hash, id).Scan(&epoch)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fiberfn/fiberfn/demo/app"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// The seeded accounts. The users whose sessions carry the load have
+// bcrypt.MinCost hashes, so that logging all of them in is quick; the
+// login row's user has a hash at bcrypt.DefaultCost, the cost the demo
+// hashes new passwords with, because the stored hash's cost is what a
+// login pays.
+const (
+	seedPassword  = "bench-password-1"
+	loginUser     = "bench-login"
+	loginPassword = "bench-login-password"
+)
+
+// demoRow is one request shape of the demo benchmark.
+type demoRow struct {
+	name    string
+	load    load
+	expect  expect
+	cookies bool // rotate over the seeded users' sessions
+	login   bool // the login row: its own pinning
+}
+
+func demoRows() []demoRow {
+	browser := []string{"Sec-Fetch-Site: same-origin"}
+	htmx := append([]string{"HX-Request: true"}, browser...)
+	return []demoRow{
+		{name: "GET / (100 tasks)", load: load{Method: "GET", Path: "/"}, cookies: true,
+			expect: expect{status: 200, contains: `id="task-list"`}},
+		{name: "add task (htmx)", load: load{Method: "POST", Path: "/api/add_task", Body: "title=Benchmark+task&filter=", Headers: htmx}, cookies: true,
+			expect: expect{status: 200, contains: "Benchmark task"}},
+		{name: "add task (plain, 302)", load: load{Method: "POST", Path: "/api/add_task", Body: "title=Benchmark+task&filter=", Headers: browser}, cookies: true,
+			expect: expect{status: 302, header: "Location", value: "/"}},
+		{name: fmt.Sprintf("login (bcrypt cost %d)", bcrypt.DefaultCost), login: true,
+			load:   load{Method: "POST", Path: "/api/login", Body: "username=" + loginUser + "&password=" + loginPassword, Headers: browser},
+			expect: expect{status: 302, header: "Location", value: "/"}},
+	}
+}
+
+// binary is a demo binary under test.
+type binary struct{ name, path string }
+
+func runDemo(args []string) error {
+	fs := flag.NewFlagSet("benchrun demo", flag.ContinueOnError)
+	var c common
+	c.register(fs, "all")
+	serverCPUs := fs.String("server-cpus", "all", "taskset CPU list for the demo (\"all\": not pinned)")
+	gomaxprocs := fs.Int("gomaxprocs", 0, "GOMAXPROCS of the demo (0: Go's default)")
+	loginCPUs := fs.String("login-server-cpus", "0", "taskset CPU list for the demo in the login row (its logins/s are per core)")
+	loginGen := fs.String("login-gen-cpus", "1", "taskset CPU list for wrk in the login row")
+	loginConns := fs.Int("login-c", 4, "wrk connections in the login row (bcrypt makes every login take tens of ms; with -c 50 on one core the first logins would finish only after seconds)")
+	users := fs.Int("users", 500, "seeded users whose sessions the load rotates over (more users: each list grows less during a row)")
+	tasks := fs.Int("tasks", 100, "tasks seeded for every user")
+	bins := fs.String("bins", "", "demo binaries to compare, name=path,... (default: build ./demo); the ratios compare each with the first")
+	rowsFlag := fs.String("rows", "", "run only the rows whose names contain one of these comma-separated words (default: all)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.setUp(); err != nil {
+		return err
+	}
+	defer c.tearDown()
+
+	var binaries []binary
+	switch {
+	case c.profile != "":
+		p, err := c.build("./bench/cmd/demoprof", "demoprof")
+		if err != nil {
+			return err
+		}
+		binaries = []binary{{"demoprof", p}}
+	case *bins != "":
+		for _, b := range strings.Split(*bins, ",") {
+			name, path, ok := strings.Cut(b, "=")
+			if !ok {
+				return fmt.Errorf("-bins: %q is not name=path", b)
+			}
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return err
+			}
+			binaries = append(binaries, binary{name, abs})
+		}
+	default:
+		p, err := c.build("./demo", "demo")
+		if err != nil {
+			return err
+		}
+		binaries = []binary{{"demo", p}}
+	}
+
+	dbPath := filepath.Join(c.dir, "bench.db")
+	fmt.Fprintf(os.Stderr, "seeding %d users x %d tasks into %s\n", *users, *tasks, dbPath)
+	seed, err := seedDemo(dbPath, *users, *tasks)
+	if err != nil {
+		return err
+	}
+	defer seed.db.Close()
+
+	// Log every load user in once; sessions live in the database, so
+	// they hold across the restarts of every row and every binary.
+	srv, err := startServer(c.dir, binaries[0].path, []string{"-addr", "ADDR", "-db", dbPath}, "all", 0)
+	if err != nil {
+		return err
+	}
+	cookies, err := logIn(srv.base(), seed.usernames)
+	srv.stop()
+	if err != nil {
+		return err
+	}
+	cookieFile := filepath.Join(c.dir, "cookies.txt")
+	if err := os.WriteFile(cookieFile, []byte(strings.Join(cookies, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+
+	rows := demoRows()
+	if *rowsFlag != "" {
+		var keep []demoRow
+		for _, r := range rows {
+			for _, w := range strings.Split(*rowsFlag, ",") {
+				if strings.Contains(r.name, w) {
+					keep = append(keep, r)
+					break
+				}
+			}
+		}
+		rows = keep
+	}
+	type cell struct {
+		runs       []wrkResult
+		rss        int64
+		size       int
+		tasksAfter float64
+	}
+	cells := map[string]*cell{}
+	for run := 0; run < c.runs; run++ {
+		for _, row := range rows {
+			for _, bin := range binaries {
+				key := row.name + "|" + bin.name
+				if cells[key] == nil {
+					cells[key] = &cell{}
+				}
+				cpus, procs, gen := *serverCPUs, *gomaxprocs, ""
+				if row.login {
+					cpus, procs, gen = *loginCPUs, 1, *loginGen
+				}
+				srvArgs := []string{"-addr", "ADDR", "-db", dbPath}
+				if c.profile != "" && run == 0 {
+					srvArgs = append(srvArgs, "-cpuprofile", filepath.Join(c.profile, "demo-"+slug(row.name)+".pprof"))
+				}
+				srv, err := startServer(c.dir, bin.path, srvArgs, cpus, procs)
+				if err != nil {
+					return err
+				}
+				l := row.load
+				firstCookie := ""
+				if row.cookies {
+					l.Cookies, firstCookie = cookieFile, cookies[0]
+				}
+				size, err := verify(srv.base(), l, firstCookie, row.expect)
+				if err != nil {
+					srv.stop()
+					return fmt.Errorf("%s, %s: %w", row.name, bin.name, err)
+				}
+				w := *c.wrk
+				if gen != "" {
+					w.cpus = gen
+				}
+				conns, timeout := 0, time.Duration(0)
+				if row.login {
+					conns, timeout = *loginConns, 30*time.Second
+				}
+				cpu0, _ := srv.cpuTime()
+				res, err := w.run(srv.base(), l, conns, timeout)
+				res.CPUPerReq = cpuPerReq(srv, cpu0, res.Requests)
+				rss, _ := srv.peakRSS()
+				if stopErr := srv.stop(); err == nil && stopErr != nil {
+					err = stopErr
+				}
+				if err != nil {
+					return fmt.Errorf("%s, %s: %w", row.name, bin.name, err)
+				}
+				after, err := seed.reset()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "run %d  %-26s %-10s %9s req/s  p50 %-9s p99 %-9s CPU/req %-9s %s  %d B  %.0f tasks/user at the end\n",
+					run+1, row.name, bin.name, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtDur(res.CPUPerReq), fmtMB(rss), size, after)
+				cl := cells[key]
+				cl.runs = append(cl.runs, res)
+				cl.rss = max(cl.rss, rss)
+				cl.size = size
+				cl.tasksAfter = max(cl.tasksAfter, after)
+			}
+		}
+	}
+
+	fmt.Printf("### Demo over the wire\n\n")
+	fmt.Printf("Machine: %s.\n", machine())
+	fmt.Printf("%d users with %d tasks each; the load rotates over their sessions. `wrk -t%d -c%d -d%s`, %d run(s) per row, medians. "+
+		"Demo on CPUs %s (GOMAXPROCS %s), wrk on CPUs %s; the login row: %d connections, demo on CPU %s with GOMAXPROCS=1, wrk on CPU %s. "+
+		"Tasks added during a row are deleted before the next.\n\n",
+		*users, *tasks, c.threads, c.connections, c.duration, c.runs, *serverCPUs, orDefault(*gomaxprocs), c.genCPUs, *loginConns, *loginCPUs, *loginGen)
+	fmt.Printf("| request | binary | req/s | p50 | p99 | CPU/req | peak RSS | answer | tasks/user at end | errors |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range rows {
+		for _, bin := range binaries {
+			cl := cells[row.name+"|"+bin.name]
+			m := median(cl.runs)
+			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %d |\n", row.name, bin.name, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99),
+				fmtDur(m.CPUPerReq), fmtMB(cl.rss), fmtBytes(cl.size), cl.tasksAfter, m.Errors)
+		}
+	}
+	fmt.Println()
+	if len(binaries) > 1 {
+		first := binaries[0]
+		fmt.Printf("Against %s: req/s ratio (binary ÷ %s) and, in parentheses, CPU per request ratio (%s ÷ binary); above 1 is better. "+
+			"Each ratio is taken within a run, then the median over runs.\n\n| request |", first.name, first.name, first.name)
+		for _, bin := range binaries[1:] {
+			fmt.Printf(" %s |", bin.name)
+		}
+		fmt.Printf("\n|---|%s\n", strings.Repeat("---:|", len(binaries)-1))
+		for _, row := range rows {
+			ref := cells[row.name+"|"+first.name].runs
+			fmt.Printf("| %s |", row.name)
+			for _, bin := range binaries[1:] {
+				other := cells[row.name+"|"+bin.name].runs
+				fmt.Printf(" %.2fx (%.2fx) |", pairedRatio(other, ref, rpsRatio), pairedRatio(other, ref, cpuRatio))
+			}
+			fmt.Println()
+		}
+		fmt.Println()
+	}
+	return nil
+}
+
+func orDefault(n int) string {
+	if n == 0 {
+		return "default"
+	}
+	return fmt.Sprint(n)
+}
+
+func fmtBytes(n int) string {
+	if n >= 1024 {
+		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// seeded is the seeded database.
+type seeded struct {
+	db        *sql.DB
+	usernames []string
+	maxTaskID int64
+	userIDs   string // "1,2,3", for SQL
+}
+
+// seedDemo creates the demo's database at path with users (each with
+// tasks tasks) and the login row's user.
+func seedDemo(path string, users, tasks int) (*seeded, error) {
+	a, err := app.New(app.Options{DBPath: path, BcryptCost: bcrypt.MinCost, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	cheap, err := bcrypt.GenerateFromPassword([]byte(seedPassword), bcrypt.MinCost)
+	if err != nil {
+		return nil, err
+	}
+	real, err := bcrypt.GenerateFromPassword([]byte(loginPassword), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Store.CreateUser(loginUser, real); err != nil {
+		return nil, err
+	}
+	s := &seeded{}
+	var ids []string
+	for i := 1; i <= users; i++ {
+		name := fmt.Sprintf("bench-user-%03d", i)
+		u, err := a.Store.CreateUser(name, cheap)
+		if err != nil {
+			return nil, err
+		}
+		s.usernames = append(s.usernames, name)
+		ids = append(ids, fmt.Sprint(u.ID))
+	}
+	s.userIDs = strings.Join(ids, ",")
+	if err := a.Close(); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite3", path+"?_journal_mode=WAL&_busy_timeout=10000")
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	tx, err := db.Begin()
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := tx.Prepare(`INSERT INTO tasks (user_id, title, done, created_at) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	now := time.Now().Unix()
+	for _, id := range ids {
+		for t := 1; t <= tasks; t++ {
+			title := fmt.Sprintf("Buy milk and call Ann (%d)", t)
+			if _, err := stmt.Exec(id, title, t%4 == 0, now); err != nil {
+				tx.Rollback()
+				return nil, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if err := db.QueryRow(`SELECT coalesce(max(id), 0) FROM tasks`).Scan(&s.maxTaskID); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// reset deletes the tasks added since seeding and returns the average
+// number of tasks the load users had before.
+func (s *seeded) reset() (float64, error) {
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM tasks WHERE user_id IN (` + s.userIDs + `)`).Scan(&n); err != nil {
+		return 0, err
+	}
+	if _, err := s.db.Exec(`DELETE FROM tasks WHERE id > ?`, s.maxTaskID); err != nil {
+		return 0, err
+	}
+	if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return 0, err
+	}
+	return float64(n) / float64(strings.Count(s.userIDs, ",")+1), nil
+}
+
+// logIn logs every user in through the demo's login form and returns the
+// Cookie header values of their sessions.
+func logIn(base string, users []string) ([]string, error) {
+	cookies := make([]string, len(users))
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, name := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			form := url.Values{"username": {name}, "password": {seedPassword}, "remember": {"on"}}
+			req, _ := http.NewRequest("POST", base+"/api/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			resp, err := noRedirects.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			resp.Body.Close()
+			for _, ck := range resp.Cookies() {
+				if ck.Name == app.SessionCookie && ck.Value != "" {
+					cookies[i] = ck.Name + "=" + ck.Value
+				}
+			}
+			if cookies[i] == "" {
+				errs[i] = fmt.Errorf("login of %s: status %d, no session cookie", name, resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return cookies, nil
+}
