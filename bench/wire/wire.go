@@ -12,8 +12,10 @@
 //
 // The checks are those fiberfn makes on every call: the cross-origin rule
 // of Go's net/http CrossOriginProtection (Sec-Fetch-Site, else Origin
-// against Host), a 1 MiB body limit, a form content type, and
-// Vary: HX-Request.
+// against Host), a 1 MiB body limit, a form content type, the caller
+// classification (an htmx partial request is HX-Request: true and not
+// boosted, htmx 4 "full" or a history restore) and the Vary header naming
+// the headers it reads.
 //
 // cmd/wireserver serves one variant on a port; cmd/benchrun drives them
 // with wrk.
@@ -180,9 +182,26 @@ type fiberHandlers struct {
 	engine bool // render through c.Render and the app's engine
 }
 
+// VaryValue names the request headers the answers depend on, as fiberfn's
+// do.
+const VaryValue = "HX-Request, HX-Boosted, HX-Request-Type, HX-History-Restore-Request, Accept"
+
+// isPartial reports whether an htmx request wants a fragment, reading the
+// headers through get.
+func isPartial(get func(string) string) bool {
+	return get("HX-Request") == "true" && get("HX-Boosted") != "true" &&
+		get("HX-Request-Type") != "full" && get("HX-History-Restore-Request") != "true"
+}
+
+// isPartialCtx is isPartial for a Fiber request.
+func isPartialCtx(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" &&
+		c.Get("HX-Request-Type") != "full" && c.Get("HX-History-Restore-Request") != "true"
+}
+
 // check makes the checks fiberfn makes before calling a function.
 func check(c *fiber.Ctx) error {
-	c.Vary("HX-Request")
+	c.Response().Header.Add(fiber.HeaderVary, VaryValue)
 	switch site := c.Get("Sec-Fetch-Site"); site {
 	case "same-origin", "none":
 	case "":
@@ -203,7 +222,7 @@ func check(c *fiber.Ctx) error {
 
 // redirect is an htmx-aware redirect.
 func redirect(c *fiber.Ctx, to string) error {
-	if c.Get("HX-Request") == "true" {
+	if isPartialCtx(c) {
 		c.Set("HX-Redirect", to)
 		return nil
 	}
@@ -223,7 +242,7 @@ func (h *fiberHandlers) addTask(c *fiber.Ctx, in AddTaskInput) error {
 		return fiber.NewError(fiber.StatusBadRequest, "Title must not be empty.")
 	}
 	t := Task{ID: taskIDs.Add(1), Title: in.Title}
-	if c.Get("HX-Request") != "true" {
+	if !isPartialCtx(c) {
 		return c.Redirect("/")
 	}
 	if h.engine {
@@ -307,7 +326,7 @@ func NewNetHTTP() (http.Handler, error) {
 			return
 		}
 		t := Task{ID: taskIDs.Add(1), Title: title}
-		if r.Header.Get("HX-Request") != "true" {
+		if !isPartial(r.Header.Get) {
 			http.Redirect(w, r, "/", http.StatusFound)
 			return
 		}
@@ -322,7 +341,7 @@ func NewNetHTTP() (http.Handler, error) {
 // formRequest makes the checks of a form post (the origin check is the
 // middleware's) and parses the form; false means it has answered.
 func formRequest(w http.ResponseWriter, r *http.Request) bool {
-	w.Header().Add("Vary", "HX-Request")
+	w.Header().Add("Vary", VaryValue)
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
 		return false
@@ -336,7 +355,7 @@ func formRequest(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func httpRedirect(w http.ResponseWriter, r *http.Request, to string) {
-	if r.Header.Get("HX-Request") == "true" {
+	if isPartial(r.Header.Get) {
 		w.Header().Set("HX-Redirect", to)
 		w.WriteHeader(http.StatusOK)
 		return

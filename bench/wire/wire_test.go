@@ -30,7 +30,7 @@ func wireCases() []wireCase {
 		{name: "login sets cookie", path: LoginPath, body: "username=ann&password=pw", headers: same, status: 302, header: "Set-Cookie", value: "user=ann; ", prefix: true},
 		{name: "add htmx renders li", path: AddTaskPath, body: "title=Milk+%26+eggs", htmx: true, headers: same, status: 200, contains: `class="task">Milk &amp; eggs</li>`},
 		{name: "add plain redirects", path: AddTaskPath, body: "title=Milk", headers: same, status: 302, header: "Location", value: "/"},
-		{name: "vary", path: LoginPath, body: "username=ann&password=pw", headers: same, status: 302, header: "Vary", value: "HX-Request"},
+		{name: "vary", path: LoginPath, body: "username=ann&password=pw", headers: same, status: 302, header: "Vary", value: VaryValue},
 		{name: "cross-site refused", path: LoginPath, body: "username=ann&password=pw", headers: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
 		{name: "foreign origin refused", path: LoginPath, body: "username=ann&password=pw", headers: map[string]string{"Origin": "http://evil.example"}, status: 403},
 		{name: "json refused", path: AddTaskPath, body: "title=Milk", headers: map[string]string{"Content-Type": "text/plain"}, status: 415},
