@@ -200,7 +200,7 @@ func New(opts Options) (*App, error) {
 
 	a.Fiber = fiber.New(fiber.Config{
 		AppName:               "fiberfn demo",
-		Views:                 engine,
+		Views:                 &layoutSafeViews{Engine: engine},
 		ViewsLayout:           "layouts/main",
 		BodyLimit:             BodyLimit,
 		ReadTimeout:           ReadTimeout,
