@@ -8,9 +8,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// taskListTemplate is the fragment htmx callers of every task function
-// get: the whole task section, so the list, the counts and the add form
-// always agree.
+// taskRowTemplate is the fragment htmx callers of add, toggle, rename and
+// delete get: the task's row alone (nothing when the task was deleted or
+// left the list's filter). The summary and the error slot follow out of
+// band (see changed).
+const taskRowTemplate = "partials/task_result"
+
+// taskListTemplate is what clear completed re-renders for htmx callers:
+// the whole task section (it may remove many rows; it is rare).
 const taskListTemplate = "partials/tasks"
 
 // taskErrorTarget is where the errors of the task buttons (toggle, delete,
@@ -29,16 +34,18 @@ const (
 )
 
 // The task server functions. Each needs a logged-in user (the loggedIn
-// guard) and answers htmx callers with the task section. Adding is
-// once-only: a double click, a double Enter or a retry adds one task.
+// guard). htmx callers get only the row that changed, with the summary
+// (counts, filters, clear completed) and an empty error slot out of band;
+// add also gets a fresh add form. Adding is once-only: a double click, a
+// double Enter or a retry adds one task.
 var (
-	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.OnceOnly(), fiberfn.Render(taskListTemplate),
+	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.OnceOnly(), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate("partials/add_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
-		fiberfn.ErrorTemplate("partials/rename_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
+	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
+		fiberfn.ErrorTemplate("partials/task_edit"), fiberfn.ErrorTarget("closest li", "outerHTML"))
+	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
+	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
 	ClearCompleted = fiberfn.Register(fnClearCompleted, clearCompleted, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
@@ -89,36 +96,68 @@ func taskErr(err error) error {
 	return err
 }
 
-// taskList is the result of every task function: the user's task section
-// as it is now.
+// taskList is the result of clear completed: the user's task section as
+// it is now.
 func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
-	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(filter), nil)
+	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), 0, nil)
 }
 
-func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskList, error) {
-	u := userOf(c)
-	title, problem := cleanTitle(in.Title)
-	if problem != "" {
-		return nil, fiberfn.FieldErrors{"title": problem}
-	}
-	if _, err := fiberfn.ExpectContext[*Store](c).AddTask(u.ID, title); err != nil {
+// changed is the result of a function that changed (or deleted, when
+// deleted) task t: its row if the list's filter still shows it, and the
+// list's new counts. htmx callers get the summary and an empty error slot
+// out of band.
+func changed(c *fiber.Ctx, u *User, t Task, filter string, deleted bool) (*TaskResult, error) {
+	n, err := fiberfn.ExpectContext[*Store](c).Counts(u.ID)
+	if err != nil {
 		return nil, err
 	}
-	return taskList(c, u, in.Filter)
+	f := requestFilter(c, filter)
+	r := &TaskResult{Counts: n}
+	if deleted {
+		r.Deleted = t.ID
+	} else {
+		r.Task = &t
+		if inFilter(f, t.Done) {
+			r.Row = newRow(t, f)
+		}
+	}
+	fiberfn.OutOfBand(c, "partials/task_summary", newSummary(f, n))
+	fiberfn.OutOfBand(c, "partials/task_errors", "")
+	return r, nil
 }
 
-func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskList, error) {
+func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskResult, error) {
+	u := userOf(c)
+	title, problem := cleanTitle(in.Title)
+	if problem != "" {
+		return nil, fiberfn.FieldErrors{"title": problem}
+	}
+	t, err := fiberfn.ExpectContext[*Store](c).AddTask(u.ID, title)
+	if err != nil {
+		return nil, err
+	}
+	r, err := changed(c, u, t, in.Filter, false)
+	if err != nil {
+		return nil, err
+	}
+	// A fresh add form: empty, with a new once-only token.
+	fiberfn.OutOfBand(c, "partials/add_form", &fiberfn.FormState{Fn: fnAddTask, Values: map[string]string{"filter": string(requestFilter(c, in.Filter))}})
+	return r, nil
+}
+
+func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskResult, error) {
 	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
-	if err := fiberfn.ExpectContext[*Store](c).SetDone(u.ID, in.ID, in.Done); err != nil {
+	t, err := fiberfn.ExpectContext[*Store](c).SetDoneTask(u.ID, in.ID, in.Done)
+	if err != nil {
 		return nil, taskErr(err)
 	}
-	return taskList(c, u, in.Filter)
+	return changed(c, u, t, in.Filter, false)
 }
 
-func renameTask(c *fiber.Ctx, in RenameInput) (*TaskList, error) {
+func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
@@ -127,13 +166,21 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskList, error) {
 	if problem != "" {
 		return nil, fiberfn.FieldErrors{"title": problem}
 	}
-	if err := fiberfn.ExpectContext[*Store](c).RenameTask(u.ID, in.ID, title); err != nil {
+	t, err := fiberfn.ExpectContext[*Store](c).RenameTaskRow(u.ID, in.ID, title)
+	if err != nil {
 		return nil, taskErr(err)
 	}
-	return taskList(c, u, in.Filter)
+	if !fiberfn.WantsFragment(c) && !fiberfn.WantsJSON(c) {
+		// A plain post came from the page with the row in edit mode
+		// (?edit=ID): back to the list, at the row, in view mode.
+		if err := fiberfn.Redirect(c, listURL(requestFilter(c, in.Filter), t.ID)); err != nil {
+			return nil, err
+		}
+	}
+	return changed(c, u, t, in.Filter, false)
 }
 
-func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskList, error) {
+func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskResult, error) {
 	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
@@ -141,7 +188,7 @@ func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskList, error) {
 	if err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID); err != nil {
 		return nil, taskErr(err)
 	}
-	return taskList(c, u, in.Filter)
+	return changed(c, u, Task{ID: in.ID}, in.Filter, true)
 }
 
 func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {
