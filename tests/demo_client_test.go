@@ -259,11 +259,26 @@ func counts(t testing.TB, body string) (open, done int) {
 	return open, done
 }
 
-// isFragment reports whether body is the task section alone, without the
-// page around it.
+// isFragment reports whether body is the htmx answer of a task function,
+// without the page around it: a row (or nothing) with the summary out of
+// band, or the whole task section (clear completed).
 func isFragment(body string) bool {
 	b := strings.TrimSpace(body)
-	return strings.HasPrefix(b, `<section id="tasks"`) && !strings.Contains(b, "<html") && !strings.Contains(b, "<nav")
+	if strings.Contains(b, "<html") || strings.Contains(b, "<nav") {
+		return false
+	}
+	return strings.HasPrefix(b, `<section id="tasks"`) ||
+		(b == "" || strings.HasPrefix(b, `<li id="task-`) || strings.HasPrefix(b, `<div hx-swap-oob="true" id="task-summary"`)) &&
+			strings.Contains(b, `<div hx-swap-oob="true" id="task-summary"`)
+}
+
+// mainFragment returns the part of an htmx answer before its out-of-band
+// parts: the row the answer swaps in, or "".
+func mainFragment(body string) string {
+	if i := strings.Index(body, ` hx-swap-oob="true"`); i >= 0 {
+		body = body[:strings.LastIndex(body[:i], "<")]
+	}
+	return strings.TrimSpace(body)
 }
 
 // mustContain fails the test when body lacks any of the parts.

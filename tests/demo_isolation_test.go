@@ -24,8 +24,8 @@ func TestDemoUsersAreIsolated(t *testing.T) {
 	alice := newHTMXClient(t, d.URL)
 	alice.signup("alice", "alice-password")
 	alice.post("/api/add_task", url.Values{"title": {"Alice's secret plan"}})
-	r := alice.post("/api/add_task", url.Values{"title": {"Alice's done task"}})
-	aliceIDs := taskIDs(r.Body)
+	alice.post("/api/add_task", url.Values{"title": {"Alice's done task"}})
+	aliceIDs := taskIDs(alice.get("/").Body)
 	alice.post("/api/toggle_task", url.Values{"id": {aliceIDs[1]}, "done": {"true"}})
 	before := d.tasks("alice")
 
@@ -119,7 +119,7 @@ func TestDemoRestart(t *testing.T) {
 	if r.Status != http.StatusOK || !isFragment(r.Body) {
 		t.Fatalf("add after the restart: %d\n%s", r.Status, r.Body)
 	}
-	if got := taskTitles(r.Body); !slices.Equal(got, []string{"Survive a restart", "Added after the restart"}) {
+	if got := taskTitles(browser.withBase(second.URL).get("/").Body); !slices.Equal(got, []string{"Survive a restart", "Added after the restart"}) {
 		t.Errorf("tasks after the restart: %q", got)
 	}
 }
