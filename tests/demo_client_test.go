@@ -227,7 +227,7 @@ func setCookieHeader(h http.Header, name string) string {
 	return ""
 }
 
-var taskIDPattern = regexp.MustCompile(`<li id="task-(\d+)"`)
+var taskIDPattern = regexp.MustCompile(`<li id="?task-(\d+)[" >]`)
 
 // taskIDs returns the task ids of a page or fragment, in order.
 func taskIDs(body string) []string {
@@ -238,10 +238,14 @@ func taskIDs(body string) []string {
 	return ids
 }
 
+// taskTitlePattern finds the title of a row in view mode: its one
+// <span> without attributes.
+var taskTitlePattern = regexp.MustCompile(`<span>([^<]*)</span>`)
+
 // taskTitles returns the titles of the tasks listed in a page or fragment.
 func taskTitles(body string) []string {
 	var titles []string
-	for _, m := range regexp.MustCompile(`<span class="title[^"]*">([^<]*)</span>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range taskTitlePattern.FindAllStringSubmatch(body, -1) {
 		titles = append(titles, html.UnescapeString(m[1]))
 	}
 	return titles
@@ -268,7 +272,7 @@ func isFragment(body string) bool {
 		return false
 	}
 	return strings.HasPrefix(b, `<section id="tasks"`) ||
-		(b == "" || strings.HasPrefix(b, `<li id="task-`) || strings.HasPrefix(b, `<div hx-swap-oob="true" id="task-summary"`)) &&
+		(b == "" || strings.HasPrefix(b, `<li id=task-`) || strings.HasPrefix(b, `<div hx-swap-oob="true" id="task-summary"`)) &&
 			strings.Contains(b, `<div hx-swap-oob="true" id="task-summary"`)
 }
 

@@ -145,7 +145,7 @@ func TestDemoRenameErrorBesideTask(t *testing.T) {
 			// Back on the page, the row in edit mode with the error and
 			// the input; the other row in view mode.
 			mustContain(t, "page after the failed rename", r.Body, `<li id="task-`+ids[1]+`" class="editing">`, `value=" `+"\t"+` "`)
-			first := r.Body[strings.Index(r.Body, `<li id="task-`+ids[0]+`"`):strings.Index(r.Body, `<li id="task-`+ids[1]+`"`)]
+			first := r.Body[strings.Index(r.Body, `<li id=task-`+ids[0]):strings.Index(r.Body, `<li id="task-`+ids[1]+`"`)]
 			mustNotContain(t, "the other task", first, "Enter a title.", "editing")
 		}
 		mustContain(t, "rename form", r.Body, "Enter a title.", `aria-invalid="true" aria-describedby="rename-error-`+ids[1]+`"`)
