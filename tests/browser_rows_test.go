@@ -1,0 +1,206 @@
+package tests
+
+// Per-row updates under a slow network: with 300 ms of latency, rapid
+// toggles on two rows, a double-clicked Add and a double Enter leave the
+// screen, the page after a reload and the database in agreement, and every
+// answer is small.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/fiberfn/fiberfn/demo/app"
+)
+
+// shownTask is a task as a page shows it, or as the database holds it.
+type shownTask struct {
+	ID    string
+	Title string
+	Done  bool
+}
+
+// shownTasks returns the rows of the task list on the screen.
+func (b *demoTab) shownTasks() []shownTask {
+	b.t.Helper()
+	rows := eval[[][]string](b, `[...document.querySelectorAll("#task-list > li")].map(li => [
+		li.id.replace("task-", ""),
+		li.querySelector("form > span")?.textContent.trim() ?? "(editing)",
+		String(li.querySelector("button[name=done]")?.getAttribute("aria-pressed") === "true"),
+	])`)
+	out := make([]shownTask, len(rows))
+	for i, r := range rows {
+		out[i] = shownTask{ID: r[0], Title: r[1], Done: r[2] == "true"}
+	}
+	return out
+}
+
+// slowNetwork makes every request of the tab take at least latency before
+// its answer arrives.
+func (b *demoTab) slowNetwork(latency time.Duration) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+		b.t.Fatalf("Network.enable: %v", err)
+	}
+	params := network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{
+		Latency: float64(latency.Milliseconds()), DownloadThroughput: -1, UploadThroughput: -1,
+	}}}
+	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, params); err != nil {
+		b.t.Fatalf("Network.emulateNetworkConditionsByRule: %v", err)
+	}
+}
+
+// answerSizes returns the requests the page made with fetch or XHR since
+// it loaded, with the size of each answer's body in bytes, in order.
+func (b *demoTab) answerSizes() [][2]string {
+	b.t.Helper()
+	return eval[[][2]string](b, `performance.getEntriesByType("resource")
+		.filter(e => e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest")
+		.map(e => [new URL(e.name).pathname, String(e.decodedBodySize)])`)
+}
+
+// TestBrowserNoLostClicks: with 300 ms of latency (htmx 4 and htmx 2),
+// two toggles 100 ms apart on two rows, a double click on a toggle, a
+// double click on Add and a double Enter in the add field. Afterwards the
+// list on the screen, the list after a reload and the database are the
+// same: the toggled rows done, each new task there once.
+func TestBrowserNoLostClicks(t *testing.T) {
+	for _, mode := range browserModes {
+		if !mode.js {
+			continue // without JavaScript each click loads a page: nothing to lose
+		}
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("racer", secretPassword)
+			uid := d.userID("racer")
+			for i := range 4 {
+				if _, err := d.App.Store.AddTask(uid, fmt.Sprintf("Task %d", i+1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.open("/")
+			first, second := b.task("Task 2"), b.task("Task 3")
+			b.slowNetwork(300 * time.Millisecond)
+
+			// Two toggles on two rows, 100 ms apart.
+			b.run("toggle two rows 100 ms apart",
+				chromedp.Click(chromedp.CSS(first+toggleSel)),
+				chromedp.Sleep(100*time.Millisecond),
+				chromedp.Click(chromedp.CSS(second+toggleSel)))
+			b.waitShown(func(ts []shownTask) bool {
+				return doneTitles(ts) == "Task 2,Task 3"
+			}, "both toggled rows done")
+
+			// A double click on one toggle: the second click is queued
+			// behind the first (hx-sync on the row) and sends the same
+			// wanted state, so the row ends done, as stored.
+			b.run("double-click one toggle",
+				chromedp.Click(chromedp.CSS(b.task("Task 4")+toggleSel)),
+				chromedp.Click(chromedp.CSS(b.task("Task 4")+toggleSel)))
+			b.waitShown(func(ts []shownTask) bool {
+				return doneTitles(ts) == "Task 2,Task 3,Task 4"
+			}, "the double-clicked row done")
+
+			// A double click on Add.
+			b.fill("#new-task-title", "Double click")
+			b.run("double-click Add",
+				chromedp.Click(chromedp.CSS("#add-task-form button[type=submit]")),
+				chromedp.Click(chromedp.CSS("#add-task-form button[type=submit]")))
+			b.waitShown(func(ts []shownTask) bool { return slices.Contains(titlesOf(ts), "Double click") }, "the double-clicked task")
+
+			// A double Enter in the add field.
+			b.fill("#new-task-title", "Double enter")
+			b.run("press Enter twice", chromedp.SendKeys(chromedp.CSS("#new-task-title"), kb.Enter+kb.Enter))
+			b.waitShown(func(ts []shownTask) bool { return slices.Contains(titlesOf(ts), "Double enter") }, "the double-entered task")
+
+			// Let anything still queued arrive (a second insert would).
+			b.run("let late answers arrive", chromedp.Sleep(1500*time.Millisecond))
+			b.waitIdle()
+			screen := b.shownTasks()
+			sizes := b.answerSizes()
+
+			b.open("/")
+			reloaded := b.shownTasks()
+			var stored []shownTask
+			tasks, err := d.App.Store.Tasks(uid, app.FilterAll)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, task := range tasks {
+				stored = append(stored, shownTask{ID: fmt.Sprint(task.ID), Title: task.Title, Done: task.Done})
+			}
+			want := "Task 1,Task 2,Task 3,Task 4,Double click,Double enter"
+			if got := strings.Join(titlesOf(stored), ","); got != want {
+				t.Errorf("stored %s, want %s", got, want)
+			}
+			if got := doneTitles(stored); got != "Task 2,Task 3,Task 4" {
+				t.Errorf("stored done tasks %q, want Task 2, 3 and 4", got)
+			}
+			if !slices.Equal(screen, stored) || !slices.Equal(reloaded, stored) {
+				t.Errorf("the screen, the reloaded page and the database differ:\nscreen   %v\nreloaded %v\nstored   %v", screen, reloaded, stored)
+			}
+
+			// Every answer is small; the toggles under 2 KB.
+			var log []string
+			for _, s := range sizes {
+				log = append(log, s[0]+" "+s[1]+" B")
+				var n int
+				fmt.Sscan(s[1], &n)
+				if strings.HasSuffix(s[0], "/toggle_task") && (n == 0 || n >= 2048) {
+					t.Errorf("a toggle answered %d bytes, want under 2 KB", n)
+				}
+			}
+			t.Logf("%s answers: %s", mode.name, strings.Join(log, ", "))
+		})
+	}
+}
+
+// waitShown waits until the list on the screen satisfies ok.
+func (b *demoTab) waitShown(ok func([]shownTask) bool, what string) {
+	b.t.Helper()
+	deadline := time.Now().Add(swapTimeout)
+	for {
+		ts := b.shownTasks()
+		if ok(ts) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting for %s: the screen shows %v", what, ts)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitIdle waits until htmx has no request, swap or settle under way.
+func (b *demoTab) waitIdle() {
+	b.t.Helper()
+	idle := chromedp.Poll[chromedp.Void](htmxIdleJS, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(swapTimeout))
+	if _, err := chromedp.Run(b.ctx, idle); err != nil {
+		b.t.Fatalf("waiting for htmx to be idle: %v", err)
+	}
+}
+
+func titlesOf(ts []shownTask) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Title)
+	}
+	return out
+}
+
+func doneTitles(ts []shownTask) string {
+	var out []string
+	for _, t := range ts {
+		if t.Done {
+			out = append(out, t.Title)
+		}
+	}
+	return strings.Join(out, ",")
+}
