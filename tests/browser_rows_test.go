@@ -204,3 +204,73 @@ func doneTitles(ts []shownTask) string {
 	}
 	return strings.Join(out, ",")
 }
+
+// TestBrowserRowsFollowTheFilter: with a filter active (htmx 4 and htmx
+// 2), a row that leaves the filter leaves the list while the counts,
+// filters and "clear completed" follow out of band; a task added outside
+// the filter is not inserted; the last row leaving shows the empty-list
+// message; Rename swaps the row in edit mode with its field focused, and
+// Cancel swaps it back.
+func TestBrowserRowsFollowTheFilter(t *testing.T) {
+	for _, mode := range browserModes {
+		if !mode.js {
+			continue
+		}
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("filterer", secretPassword)
+			uid := d.userID("filterer")
+			for _, title := range []string{"Open one", "Open two"} {
+				if _, err := d.App.Store.AddTask(uid, title); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.open("/?filter=open")
+			one, two := b.task("Open one"), b.task("Open two")
+
+			b.submit(one+toggleSel, "/?filter=open")
+			if got := titlesOf(b.shownTasks()); !slices.Equal(got, []string{"Open two"}) {
+				t.Errorf("after toggling a row done under the open filter the list shows %q", got)
+			}
+			b.expectText("#count-open", "1")
+			b.expectText("#count-done", "1")
+			b.expectText(`#task-summary a[href="/?filter=done"] .count`, "(1)")
+			b.expectText("#clear-completed-form button", "Clear completed (1)")
+			if n := eval[int](b, `document.querySelectorAll("#task-summary").length`); n != 1 {
+				t.Errorf("%d summaries on the page, want 1", n)
+			}
+
+			// Rename in place: the field is focused; Cancel comes back.
+			id := strings.TrimPrefix(two, "#task-")
+			b.openRename(two)
+			if got := eval[string](b, `document.activeElement?.id ?? ""`); got != "rename-title-"+id {
+				t.Errorf("after Rename the focus is on %q, want the title field", got)
+			}
+			b.submit(two+" a.cancel", "/?filter=open")
+			if !b.exists(two+toggleSel) || b.exists(two+".editing") {
+				t.Errorf("Cancel did not bring the row back in view mode")
+			}
+
+			// The last open row leaves: the empty-list message shows.
+			b.submit(two+toggleSel, "/?filter=open")
+			if got := b.shownTasks(); len(got) != 0 {
+				t.Errorf("the open list still shows %v", got)
+			}
+			b.expectText("#task-list-empty", "Nothing open. Well done!")
+
+			// Adding under the done filter inserts nothing, and clears
+			// the form.
+			b.open("/?filter=done")
+			b.addTask("Not done yet")
+			if got := titlesOf(b.shownTasks()); !slices.Equal(got, []string{"Open one", "Open two"}) {
+				t.Errorf("after adding an open task under the done filter the list shows %q", got)
+			}
+			b.expectValue("#new-task-title", "")
+			b.expectText("#count-open", "1")
+			if n := d.taskCount("filterer"); n != 3 {
+				t.Errorf("%d tasks stored, want 3", n)
+			}
+		})
+	}
+}
