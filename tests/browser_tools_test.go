@@ -28,6 +28,9 @@ func (b *demoTab) setNetwork(latency time.Duration, offline bool) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		b.t.Fatalf("Network.enable: %v", err)
+	}
 	cond := &network.Conditions{
 		Latency:            float64(latency.Milliseconds()),
 		DownloadThroughput: -1,
