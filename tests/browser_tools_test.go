@@ -164,10 +164,10 @@ func (b *demoTab) screenTasks() (tasks []screenTask, open, done int) {
 		Done  string       `json:"done"`
 	}
 	s := eval[screen](b, `({
-		tasks: [...document.querySelectorAll("#task-list li.task")].map(li => ({
+		tasks: [...document.querySelectorAll("#task-list > li")].map(li => ({
 			id: Number(li.id.replace("task-", "")),
-			title: li.querySelector(".title").textContent.trim(),
-			done: li.classList.contains("is-done"),
+			title: li.querySelector("form > span")?.textContent.trim() ?? "(editing)",
+			done: li.classList.contains("done"),
 		})),
 		open: document.querySelector("#count-open")?.textContent.trim() ?? "",
 		done: document.querySelector("#count-done")?.textContent.trim() ?? "",
