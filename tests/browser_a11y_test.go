@@ -75,6 +75,25 @@ func TestBrowserOfflineAdd(t *testing.T) {
 			b.expectScreenIsDB(d, "alice")
 			b.waitFor("the announcement", `document.querySelector("#live").textContent === "Added: Water the plants"`)
 			b.waitFocus("#new-task-title")
+
+			// Offline, a row's toggle fails the same way; its buttons are
+			// usable again, and Retry clicks the same toggle again.
+			milk := b.task("Buy milk")
+			b.offline()
+			b.run("click a toggle", chromedp.Click(chromedp.CSS(milk+toggleSel)))
+			b.waitFor("the failure bar", `document.querySelector("#failure p")?.textContent.includes("Could not reach the server") ?? false`)
+			b.waitFor("the row's buttons enabled again", `![...document.querySelectorAll(`+jsQuote(milk+" button")+`)].some(b => b.disabled)`)
+			if got := b.attr(milk+toggleSel, "aria-pressed"); got != "false" {
+				t.Errorf("the toggle shows aria-pressed=%q after the failed request", got)
+			}
+			b.online()
+			before = b.settles()
+			b.run("click Retry", chromedp.Click(chromedp.CSS(`#failure button[data-action=retry]`)))
+			b.waitSettles(before)
+			b.waitFor("the toggled row", `document.querySelector(`+jsQuote(milk+toggleSel)+`)?.getAttribute("aria-pressed") === "true"`)
+			b.expectScreenIsDB(d, "alice")
+			b.waitFor("the announcement", `document.querySelector("#live").textContent === "Marked as done: Buy milk"`)
+			b.waitFocus(milk + toggleSel)
 		})
 	}
 }
@@ -420,6 +439,19 @@ func TestBrowserStaleError(t *testing.T) {
 			}
 			if mode.js {
 				b.expectText("#new-task-error", "")
+			}
+
+			// Saving the rename of a task deleted meanwhile: the edit row
+			// goes too, and the message shows in the error slot.
+			still := b.task("Still here")
+			b.openRename(still)
+			if err := d.App.Store.DeleteTask(d.userID("alice"), stored[1].ID); err != nil {
+				t.Fatal(err)
+			}
+			b.submit(still+" form.rename button", b.location())
+			b.expectText("#task-errors", "That task does not exist (any more).")
+			if b.exists(still) {
+				t.Errorf("the stale row %s in edit mode is still shown after the 404", still)
 			}
 		})
 	}

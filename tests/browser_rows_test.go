@@ -76,8 +76,13 @@ func TestBrowserNoLostClicks(t *testing.T) {
 			b.slowNetwork(300 * time.Millisecond)
 
 			// Two toggles on two rows, 100 ms apart.
-			b.run("toggle two rows 100 ms apart",
-				chromedp.Click(chromedp.CSS(first+toggleSel)),
+			// The row's buttons are disabled while its request is in
+			// flight (public/js/app.js).
+			b.run("toggle the first row", chromedp.Click(chromedp.CSS(first+toggleSel)))
+			if !eval[bool](b, `[...document.querySelectorAll(`+jsQuote(first+" button")+`)].every(b => b.disabled)`) {
+				t.Errorf("the buttons of %s are enabled while its toggle is in flight", first)
+			}
+			b.run("toggle a second row 100 ms later",
 				chromedp.Sleep(100*time.Millisecond),
 				chromedp.Click(chromedp.CSS(second+toggleSel)))
 			b.waitShown(func(ts []shownTask) bool {
@@ -86,7 +91,8 @@ func TestBrowserNoLostClicks(t *testing.T) {
 
 			// A double click on one toggle: the second click comes while
 			// the row's request is in flight and is dropped (hx-sync on
-			// the row); it would send the same wanted state anyway.
+			// the row, and the button is disabled); it would send the same
+			// wanted state anyway.
 			b.run("double-click one toggle",
 				chromedp.Click(chromedp.CSS(b.task("Task 4")+toggleSel)),
 				chromedp.Click(chromedp.CSS(b.task("Task 4")+toggleSel)))

@@ -228,6 +228,15 @@ func TestDemoRenameInPlace(t *testing.T) {
 	// ... with the message as an alert, and the stale row removed.
 	mustContain(t, "htmx GET of a missing task", r.Body, `role="alert"><p>That task does not exist (any more).</p>`, `<li id="task-999999" hx-swap-oob="delete"></li>`)
 
+	// A rename of a task that is gone: its row goes (an empty main
+	// fragment for "closest li"), the message goes to the error slot out
+	// of band.
+	r = hx.post("/api/rename_task", url.Values{"id": {"999999"}, "title": {"Renamed"}})
+	if r.Status != http.StatusNotFound || strings.Contains(r.Body, "<li") {
+		t.Errorf("htmx rename of a missing task: %d\n%s", r.Status, r.Body)
+	}
+	mustContain(t, "htmx rename of a missing task", r.Body, `<div id="task-errors" class="fiberfn-errors" data-error-slot hx-swap-oob="true"><div class="fiberfn-error" role="alert"><p>That task does not exist (any more).</p>`)
+
 	// Without JavaScript: the page with the row in edit mode.
 	plain := newPlainClient(t, d.URL)
 	plain.login("editor", "editor-password", false)
