@@ -315,18 +315,43 @@ func shorten(s string) string {
 	return s
 }
 
+// The parts of a task row in view mode (partials/task_item.html), below
+// its <li>: the title, the toggle, the rename link and the delete button.
+const (
+	taskTitleSel = "#task-list > li:not(.editing) > form > span"
+	toggleSel    = " button[name=done]"
+	renameSel    = " form > a"
+	deleteSel    = " button[formaction]"
+)
+
+// openRename clicks the Rename link of the task sel (such as "#task-3"):
+// with JavaScript htmx swaps the row in edit mode in place; without, the
+// page loads again with the row in edit mode (/?edit=ID).
+func (b *demoTab) openRename(sel string) {
+	b.t.Helper()
+	id := strings.TrimPrefix(sel, "#task-")
+	if b.js {
+		b.submit(sel+renameSel, b.location())
+	} else {
+		b.follow(sel+renameSel, "/?edit="+id)
+	}
+	if !b.exists(sel + ".editing #rename-title-" + id) {
+		b.t.Fatalf("the rename link of %s did not show the rename form", sel)
+	}
+}
+
 // taskTitles returns the titles of the tasks on the page, in order.
 func (b *demoTab) taskTitles() []string {
 	b.t.Helper()
-	return eval[[]string](b, `[...document.querySelectorAll("#task-list li.task .title")].map(e => e.textContent.trim())`)
+	return eval[[]string](b, `[...document.querySelectorAll(`+jsQuote(taskTitleSel)+`)].map(e => e.textContent.trim())`)
 }
 
 // task returns the selector of the task with the title, such as
 // "#task-3"; it fails the test when there is none.
 func (b *demoTab) task(title string) string {
 	b.t.Helper()
-	id := eval[string](b, fmt.Sprintf(`[...document.querySelectorAll("#task-list li.task")]
-		.find(li => li.querySelector(".title").textContent.trim() === %s)?.id ?? ""`, jsQuote(title)))
+	id := eval[string](b, fmt.Sprintf(`[...document.querySelectorAll(%s)]
+		.find(e => e.textContent.trim() === %s)?.closest("li").id ?? ""`, jsQuote(taskTitleSel), jsQuote(title)))
 	if id == "" {
 		b.t.Fatalf("no task %q among %q", title, b.taskTitles())
 	}
@@ -341,7 +366,7 @@ func (b *demoTab) expectTasks(titles, done []string) {
 	if strings.Join(got, "\n") != strings.Join(titles, "\n") {
 		b.t.Fatalf("tasks %q, want %q", got, titles)
 	}
-	gotDone := eval[[]string](b, `[...document.querySelectorAll("#task-list li.task.is-done .title")].map(e => e.textContent.trim())`)
+	gotDone := eval[[]string](b, `[...document.querySelectorAll("#task-list > li.done > form > span")].map(e => e.textContent.trim())`)
 	if strings.Join(gotDone, "\n") != strings.Join(done, "\n") {
 		b.t.Errorf("done tasks %q, want %q", gotDone, done)
 	}

@@ -28,6 +28,9 @@ func (b *demoTab) setNetwork(latency time.Duration, offline bool) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		b.t.Fatalf("Network.enable: %v", err)
+	}
 	cond := &network.Conditions{
 		Latency:            float64(latency.Milliseconds()),
 		DownloadThroughput: -1,
@@ -161,10 +164,10 @@ func (b *demoTab) screenTasks() (tasks []screenTask, open, done int) {
 		Done  string       `json:"done"`
 	}
 	s := eval[screen](b, `({
-		tasks: [...document.querySelectorAll("#task-list li.task")].map(li => ({
+		tasks: [...document.querySelectorAll("#task-list > li")].map(li => ({
 			id: Number(li.id.replace("task-", "")),
-			title: li.querySelector(".title").textContent.trim(),
-			done: li.classList.contains("is-done"),
+			title: li.querySelector("form > span")?.textContent.trim() ?? "(editing)",
+			done: li.classList.contains("done"),
 		})),
 		open: document.querySelector("#count-open")?.textContent.trim() ?? "",
 		done: document.querySelector("#count-done")?.textContent.trim() ?? "",

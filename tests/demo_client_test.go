@@ -227,7 +227,7 @@ func setCookieHeader(h http.Header, name string) string {
 	return ""
 }
 
-var taskIDPattern = regexp.MustCompile(`<li id="task-(\d+)"`)
+var taskIDPattern = regexp.MustCompile(`<li id="?task-(\d+)[" >]`)
 
 // taskIDs returns the task ids of a page or fragment, in order.
 func taskIDs(body string) []string {
@@ -238,10 +238,14 @@ func taskIDs(body string) []string {
 	return ids
 }
 
+// taskTitlePattern finds the title of a row in view mode: its one
+// <span> without attributes.
+var taskTitlePattern = regexp.MustCompile(`<span>([^<]*)</span>`)
+
 // taskTitles returns the titles of the tasks listed in a page or fragment.
 func taskTitles(body string) []string {
 	var titles []string
-	for _, m := range regexp.MustCompile(`<span class="title[^"]*">([^<]*)</span>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range taskTitlePattern.FindAllStringSubmatch(body, -1) {
 		titles = append(titles, html.UnescapeString(m[1]))
 	}
 	return titles
@@ -259,15 +263,26 @@ func counts(t testing.TB, body string) (open, done int) {
 	return open, done
 }
 
-// isFragment reports whether body is a fragment of the task section
-// without the page around it: the whole section (clear_completed), or the
-// answer of a function that changed one task (its row, and the summary
-// out of band).
+// isFragment reports whether body is the htmx answer of a task function,
+// without the page around it: a row (or nothing) with the summary out of
+// band, or the whole task section (clear completed).
 func isFragment(body string) bool {
 	b := strings.TrimSpace(body)
-	section := strings.HasPrefix(b, `<section id="tasks"`)
-	change := strings.Contains(b, `<div id="task-summary" class="filters" hx-swap-oob="true">`)
-	return (section || change) && !strings.Contains(b, "<html") && !strings.Contains(b, "<nav")
+	if strings.Contains(b, "<html") || strings.Contains(b, "<nav") {
+		return false
+	}
+	return strings.HasPrefix(b, `<section id="tasks"`) ||
+		(b == "" || strings.HasPrefix(b, `<li id=task-`) || strings.HasPrefix(b, `<div hx-swap-oob="true" id="task-summary"`)) &&
+			strings.Contains(b, `<div hx-swap-oob="true" id="task-summary"`)
+}
+
+// mainFragment returns the part of an htmx answer before its out-of-band
+// parts: the row the answer swaps in, or "".
+func mainFragment(body string) string {
+	if i := strings.Index(body, ` hx-swap-oob="true"`); i >= 0 {
+		body = body[:strings.LastIndex(body[:i], "<")]
+	}
+	return strings.TrimSpace(body)
 }
 
 // mustContain fails the test when body lacks any of the parts.

@@ -70,59 +70,78 @@ func TestDemoFlowHTMX(t *testing.T) {
 	home = c.expectLanded(r, "/")
 	mustContain(t, "home after login", home.Body, "You are logged in.", "Nothing to do yet")
 
-	// Task operations answer with the row they changed alone, plus the
-	// counts, filter links and footer out of band; clear_completed with
-	// the whole section.
+	// Task operations answer with the row that changed alone (or nothing
+	// when it left the list), the summary (counts, filters, clear
+	// completed) and an empty error slot out of band.
 	op := func(fn string, form url.Values) result {
 		t.Helper()
 		r := c.post("/api/"+fn, form)
 		if r.Status != http.StatusOK || !isFragment(r.Body) {
-			t.Fatalf("%s: status %d, want 200 and a fragment of the task section; body:\n%s", fn, r.Status, r.Body)
+			t.Fatalf("%s: status %d, want 200 and a task fragment; body:\n%s", fn, r.Status, r.Body)
 		}
 		if v := r.Header.Get("Vary"); !strings.Contains(v, "HX-Request") {
 			t.Errorf("%s: Vary = %q, want HX-Request in it", fn, v)
 		}
+		if fn != "clear_completed" {
+			mustContain(t, fn+" answer", r.Body, `<div hx-swap-oob="true" id="task-errors" class="fiberfn-errors" data-error-slot></div>`)
+			if n := len(taskIDs(r.Body)); n > 1 {
+				t.Errorf("%s answered with %d rows, want at most 1", fn, n)
+			}
+		}
 		return r
 	}
 	r = op("add_task", url.Values{"title": {"  Buy milk  "}, "filter": {"all"}})
-	ids := taskIDs(r.Body)
 	r = op("add_task", url.Values{"title": {"Walk the dgo"}, "filter": {"all"}})
-	ids = append(ids, taskIDs(r.Body)...)
-	if got, want := taskTitles(r.Body), []string{"Walk the dgo"}; !slices.Equal(got, want) || len(ids) != 2 {
-		t.Fatalf("the second add answers rows %q (ids %v), want only the new one", got, ids)
+	if got, want := taskTitles(mainFragment(r.Body)), []string{"Walk the dgo"}; !slices.Equal(got, want) {
+		t.Fatalf("add answered with %q, want %q", got, want)
 	}
 	if o, dn := counts(t, r.Body); o != 2 || dn != 0 {
 		t.Errorf("counts %d open %d done, want 2 and 0", o, dn)
 	}
-	mustContain(t, "fragment after add", r.Body, `<div id="add-task" hx-swap-oob="true">`, `id="new-task-title" name="title" type="text" value=""`)
+	// A fresh add form, out of band.
+	mustContain(t, "answer to add", r.Body, `<form hx-swap-oob="true" id="add-task-form"`, `id="new-task-title" name="title" type="text" value=""`)
+	ids := taskIDs(c.get("/").Body)
+	if got, want := taskTitles(c.get("/").Body), []string{"Buy milk", "Walk the dgo"}; !slices.Equal(got, want) {
+		t.Fatalf("titles %q, want %q", got, want)
+	}
 
 	r = op("toggle_task", url.Values{"id": {ids[0]}, "done": {"true"}, "filter": {"all"}})
 	if o, dn := counts(t, r.Body); o != 1 || dn != 1 {
 		t.Errorf("after toggle: %d open %d done, want 1 and 1", o, dn)
 	}
-	if got := taskIDs(r.Body); !slices.Equal(got, ids[:1]) {
-		t.Errorf("a toggle answers rows %v, want only %v", got, ids[:1])
+	if !strings.HasPrefix(mainFragment(r.Body), `<li id=task-`+ids[0]+` class=done>`) {
+		t.Errorf("toggle answered with %q, want the row marked done", mainFragment(r.Body))
 	}
-	mustContain(t, "fragment after toggle", r.Body, `<li id="task-`+ids[0]+`" class="task is-done">`, "Clear completed (1)")
+	mustContain(t, "answer to toggle", r.Body, "Clear completed (1)")
 
+	// With a filter, a row that leaves it leaves the list: an empty main
+	// fragment (htmx swaps the row with nothing) and the summary.
 	r = op("toggle_task", url.Values{"id": {ids[0]}, "done": {"true"}, "filter": {"open"}})
-	mustContain(t, "fragment of a row leaving the open filter", r.Body, `<li id="task-`+ids[0]+`" hx-swap-oob="delete"></li>`, `<a href="/?filter=open" aria-current="page">`)
-	if got := taskTitles(r.Body); len(got) != 0 {
-		t.Errorf("a row leaving the filter answers rows %q", got)
+	if got := mainFragment(r.Body); got != "" {
+		t.Errorf("open filter: toggle answered with %q, want nothing", got)
+	}
+	mustContain(t, "answer with the open filter", r.Body, `<a href="/?filter=open" aria-current="page">`)
+	if got := taskIDs(c.get("/?filter=open").Body); !slices.Equal(got, ids[1:]) {
+		t.Errorf("open filter shows %v, want %v", got, ids[1:])
 	}
 
 	r = op("rename_task", url.Values{"id": {ids[1]}, "title": {"Walk the dog"}, "filter": {"all"}})
 	if got, want := taskTitles(r.Body), []string{"Walk the dog"}; !slices.Equal(got, want) {
 		t.Errorf("after rename: %q, want %q", got, want)
 	}
+	if got, want := taskTitles(c.get("/").Body), []string{"Buy milk", "Walk the dog"}; !slices.Equal(got, want) {
+		t.Errorf("after rename: %q, want %q", got, want)
+	}
 
 	r = op("delete_task", url.Values{"id": {ids[1]}, "filter": {"all"}})
-	mustContain(t, "fragment after delete", r.Body, `<li id="task-`+ids[1]+`" hx-swap-oob="delete"></li>`)
+	if got := mainFragment(r.Body); got != "" {
+		t.Errorf("delete answered with %q, want nothing", got)
+	}
 	if o, dn := counts(t, r.Body); o != 0 || dn != 1 {
 		t.Errorf("after delete: %d open %d done, want 0 and 1", o, dn)
 	}
 	if got := taskIDs(c.get("/").Body); !slices.Equal(got, ids[:1]) {
-		t.Errorf("the page after delete lists %v, want %v", got, ids[:1])
+		t.Errorf("after delete: %v, want %v", got, ids[:1])
 	}
 
 	r = op("clear_completed", url.Values{"filter": {"all"}})
@@ -195,7 +214,7 @@ func TestDemoFlowPlainForms(t *testing.T) {
 	if got := taskIDs(done.Body); !slices.Equal(got, ids[:1]) {
 		t.Errorf("done tasks %v, want %v", got, ids[:1])
 	}
-	mustContain(t, "done page", done.Body, `<a href="/?filter=done" aria-current="page">`, `class="task is-done"`)
+	mustContain(t, "done page", done.Body, `<a href="/?filter=done" aria-current="page">`, `<li id=task-`+ids[0]+` class=done>`)
 
 	c.get("/")
 	r = c.post("/api/rename_task", url.Values{"id": {ids[2]}, "title": {"Call mum back"}, "filter": {"all"}})
@@ -286,7 +305,7 @@ func TestDemoPagesAndStatic(t *testing.T) {
 		{d, "/no/such/page", 404, []string{"Page not found", "<code>/no/such/page</code>"}},
 		{d, "/public/no-such-file.css", 404, []string{"Page not found"}},
 		{d, "/public/css/app.css", 200, []string{".fiberfn-errors"}},
-		{d, "/public/css/demo.css", 200, []string{"details.edit"}},
+		{d, "/public/css/demo.css", 200, []string{"ul.tasks > li > form > span"}},
 		{d, "/public/vendor/htmx-" + public.HTMXDefault + "/htmx.min.js", 200, nil},
 		{d, "/public/vendor/htmx-" + public.HTMXLegacy + "/htmx.min.js", 200, nil},
 	}
@@ -355,12 +374,18 @@ func mustParse(t testing.TB, raw string) *url.URL {
 	return u
 }
 
-var formTag = regexp.MustCompile(`<form\b[^>]*>`)
+var (
+	formElement = regexp.MustCompile(`(?s)<form\b[^>]*>.*?</form>`)
+	formTag     = regexp.MustCompile(`^<form\b[^>]*>`)
+	buttonTag   = regexp.MustCompile(`<button\b[^>]*>`)
+)
 
 // TestDemoEveryFormWorksWithAndWithoutJS checks every form on every page,
 // logged out and logged in with tasks: each posts to a server function
 // both as a plain form (method and action) and through htmx (hx-post to
-// the same path).
+// the same path, set on the form or, for a form with several buttons such
+// as a task row, on each button: the button's formaction or the form's
+// action).
 func TestDemoEveryFormWorksWithAndWithoutJS(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, app.Options{})
@@ -371,17 +396,35 @@ func TestDemoEveryFormWorksWithAndWithoutJS(t *testing.T) {
 	}
 	c.signup("former", "password123")
 	c.post("/api/add_task", url.Values{"title": {"one"}})
-	for _, p := range []string{"/", "/?filter=open", "/?filter=done", "/settings"} {
+	id := taskIDs(c.get("/").Body)[0]
+	for _, p := range []string{"/", "/?filter=open", "/?filter=done", "/settings", "/?edit=" + id} {
 		pages["logged in "+p] = c.get(p).Body
 	}
 	forms := 0
 	for name, body := range pages {
-		for _, tag := range formTag.FindAllString(body, -1) {
+		for _, form := range formElement.FindAllString(body, -1) {
 			forms++
-			action := regexp.MustCompile(`\saction="(/api/[a-z_]+)"`).FindStringSubmatch(tag)
-			hxPost := regexp.MustCompile(`\shx-post="(/api/[a-z_]+)"`).FindStringSubmatch(tag)
-			if !strings.Contains(tag, `method="post"`) || action == nil || hxPost == nil || action[1] != hxPost[1] {
-				t.Errorf("%s: form without a matching method=post, action= and hx-post=: %s", name, tag)
+			tag := formTag.FindString(form)
+			action := regexp.MustCompile(`\saction="?(/api/[a-z_]+)`).FindStringSubmatch(tag)
+			hxPost := regexp.MustCompile(`\shx-post="?(/api/[a-z_]+)`).FindStringSubmatch(tag)
+			if !regexpMatch(`method="?post`, tag) || action == nil {
+				t.Errorf("%s: form without method=post and action=: %s", name, tag)
+				continue
+			}
+			if hxPost != nil {
+				if action[1] != hxPost[1] {
+					t.Errorf("%s: form's hx-post differs from its action: %s", name, tag)
+				}
+				continue
+			}
+			for _, b := range buttonTag.FindAllString(form, -1) {
+				want := action[1]
+				if fa := regexp.MustCompile(`\sformaction="?(/api/[a-z_]+)`).FindStringSubmatch(b); fa != nil {
+					want = fa[1]
+				}
+				if bp := regexp.MustCompile(`\shx-post="?(/api/[a-z_]+)`).FindStringSubmatch(b); bp == nil || bp[1] != want {
+					t.Errorf("%s: a button of a form without hx-post has no hx-post to %s: %s in %s", name, want, b, form)
+				}
 			}
 		}
 	}

@@ -38,10 +38,12 @@ func TestDemoBadInput(t *testing.T) {
 	alice := newHTMXClient(t, d.URL)
 	alice.signup("alice", "alice-password")
 	alice.post("/api/add_task", url.Values{"title": {"Alice's task"}})
-	aliceTask := taskIDs(alice.post("/api/add_task", url.Values{"title": {"Alice's other task"}}).Body)[0] // the new row alone
+	alice.post("/api/add_task", url.Values{"title": {"Alice's other task"}})
+	aliceTask := taskIDs(alice.get("/").Body)[1]
 	bob := newHTMXClient(t, d.URL)
 	bob.signup("bob", "bob-password")
-	bobTask := taskIDs(bob.post("/api/add_task", url.Values{"title": {"Bob's task"}}).Body)[0]
+	bob.post("/api/add_task", url.Values{"title": {"Bob's task"}})
+	bobTask := taskIDs(bob.get("/").Body)[0]
 
 	const form = "application/x-www-form-urlencoded"
 	enc := func(kv ...string) string {

@@ -134,15 +134,19 @@ func TestDemoRenameErrorBesideTask(t *testing.T) {
 		ids := taskIDs(page.Body)
 		r := c.post("/api/rename_task", url.Values{"id": {ids[1]}, "title": {" \t "}, "filter": {"all"}})
 		if htmx {
-			if r.Status != 422 || !strings.HasPrefix(strings.TrimSpace(r.Body), `<form id="rename-`+ids[1]+`"`) {
+			// The edit row re-rendered, to replace the row (closest li).
+			if r.Status != 422 || !strings.HasPrefix(strings.TrimSpace(r.Body), `<li id="task-`+ids[1]+`" class="editing"><form id="rename-`+ids[1]+`"`) {
 				t.Fatalf("htmx rename: %d\n%s", r.Status, r.Body)
 			}
+			if got := r.Header.Get("HX-Retarget"); got != "closest li" {
+				t.Errorf("HX-Retarget %q, want closest li", got)
+			}
 		} else {
-			mustContain(t, "page after the failed rename", r.Body, `<li id="task-`+ids[1]+`" class="task">`)
-			item := r.Body[strings.Index(r.Body, `<li id="task-`+ids[1]+`"`):]
-			mustContain(t, "the renamed task", item, `<details class="edit" open>`)
-			first := r.Body[strings.Index(r.Body, `<li id="task-`+ids[0]+`"`):strings.Index(r.Body, `<li id="task-`+ids[1]+`"`)]
-			mustNotContain(t, "the other task", first, "Enter a title.", " open>")
+			// Back on the page, the row in edit mode with the error and
+			// the input; the other row in view mode.
+			mustContain(t, "page after the failed rename", r.Body, `<li id="task-`+ids[1]+`" class="editing">`, `value=" `+"\t"+` "`)
+			first := r.Body[strings.Index(r.Body, `<li id=task-`+ids[0]):strings.Index(r.Body, `<li id="task-`+ids[1]+`"`)]
+			mustNotContain(t, "the other task", first, "Enter a title.", "editing")
 		}
 		mustContain(t, "rename form", r.Body, "Enter a title.", `aria-invalid="true" aria-describedby="rename-error-`+ids[1]+`"`)
 		if got := d.tasks(user)[1].Title; got != "second" {

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"errors"
 	"net/url"
+	"strconv"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -15,6 +18,8 @@ func (a *App) registerPages() {
 	a.Fiber.Get("/login", a.loginPage)
 	a.Fiber.Get("/signup", a.signupPage)
 	a.Fiber.Get("/settings", a.settingsPage)
+	a.Fiber.Get("/tasks/:id/edit", a.taskRowPage(true))
+	a.Fiber.Get("/tasks/:id", a.taskRowPage(false))
 	a.Fiber.Use(a.notFoundPage) // last: anything no route took
 }
 
@@ -33,6 +38,9 @@ func loginURL(next string) string {
 // indexQuery is what the home page reads from its URL.
 type indexQuery struct {
 	Filter string `query:"filter"`
+	// Edit is the task whose row is shown in edit mode (the Rename link
+	// without JavaScript).
+	Edit int64 `query:"edit"`
 }
 
 func (a *App) indexPage(c *fiber.Ctx) error {
@@ -47,13 +55,66 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(q.Filter), fiberfn.Flash(c))
+	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(q.Filter), q.Edit, fiberfn.Flash(c))
 	if err != nil {
 		return err
 	}
 	p := a.page(c, "Your tasks", "tasks")
 	p.Tasks = tasks
 	return c.Render("index", p)
+}
+
+// taskRowQuery is what the row routes read from their URL.
+type taskRowQuery struct {
+	ID     int64  `params:"id"`
+	Filter string `query:"filter"`
+}
+
+// taskRowPage serves GET /tasks/:id/edit (edit true: the Rename link) and
+// GET /tasks/:id (Cancel): htmx partial requests get the task's row alone,
+// in edit or view mode, to swap in place of the row; anyone else is sent to
+// the list with that row in that mode (/?edit=ID#task-ID), the page the
+// links lead to without JavaScript.
+func (a *App) taskRowPage(edit bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := CurrentUser(c)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
+		}
+		q, err := fiberfn.Extract[taskRowQuery](c)
+		if err != nil || q.ID <= 0 {
+			return fiber.ErrNotFound
+		}
+		f := requestFilter(c, q.Filter)
+		if !fiberfn.WantsFragment(c) {
+			to := listURL(f, q.ID)
+			if edit {
+				to = "/?" + filterQuery(f) + "edit=" + strconv.FormatInt(q.ID, 10) + "#task-" + strconv.FormatInt(q.ID, 10)
+			}
+			return fiberfn.Redirect(c, to)
+		}
+		t, err := fiberfn.ExpectContext[*Store](c).Task(u.ID, q.ID)
+		if errors.Is(err, ErrNotFound) {
+			// Deleted meanwhile (another tab): the message goes to the
+			// error slot, not in place of the row, and the stale row
+			// goes (as after a toggle or delete of a task that is gone).
+			htmx.Retarget(c, taskErrorTarget)
+			htmx.Reswap(c, "innerHTML")
+			fiberfn.Response(c).SetStatus(fiber.StatusNotFound)
+			return c.Render(taskErrorTemplate, &fiberfn.FormState{Status: fiber.StatusNotFound, Message: errNoTask.Message,
+				Values: map[string]string{"id": strconv.FormatInt(q.ID, 10)}}, "")
+		}
+		if err != nil {
+			return err
+		}
+		if edit {
+			return c.Render("partials/task_edit", editState(t, f), "")
+		}
+		return c.Render("partials/task_item", newRow(t, f), "")
+	}
 }
 
 func (a *App) loginPage(c *fiber.Ctx) error {

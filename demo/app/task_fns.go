@@ -8,31 +8,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Names of the task server functions. The task views refer to the forms
-// by name rather than through the handles below: a function that renders
-// its own form cannot refer to its own handle (an initialization cycle).
-const (
-	fnAddTask        = "add_task"
-	fnToggleTask     = "toggle_task"
-	fnRenameTask     = "rename_task"
-	fnDeleteTask     = "delete_task"
-	fnClearCompleted = "clear_completed"
-)
+// taskRowTemplate is the fragment htmx callers of add, toggle, rename and
+// delete get: the task's row alone (nothing when the task was deleted or
+// left the list's filter). The summary and the error slot follow out of
+// band (see changed).
+const taskRowTemplate = "partials/task_result"
 
-// taskListTemplate is the fragment HTMX callers of clear_completed get:
-// the whole task section.
+// taskListTemplate is what clear completed re-renders for htmx callers:
+// the whole task section (it may remove many rows; it is rare).
 const taskListTemplate = "partials/tasks"
-
-// taskChangeTemplate is the fragment HTMX callers of toggle, rename and
-// delete get: the task's row (or nothing, when it leaves the list), plus
-// out-of-band updates of the counts, the filter links and the footer.
-// The forms swap it into their own row (hx-target="closest li").
-const taskChangeTemplate = "partials/task_change"
-
-// taskAddedTemplate is the fragment of add_task for HTMX callers: the new
-// row, appended to the list, plus the out-of-band updates and a fresh add
-// form.
-const taskAddedTemplate = "partials/task_added"
 
 // taskErrorTemplate is the error fragment of toggle and delete: the
 // message for the error slot and, when the task is gone (404), the
@@ -40,21 +24,33 @@ const taskAddedTemplate = "partials/task_added"
 const taskErrorTemplate = "partials/task_error"
 
 // taskErrorTarget is where the errors of the task buttons (toggle, delete,
-// clear) land for HTMX callers: the error slot of the task section.
+// clear) land for htmx callers: the error slot of the task section.
 const taskErrorTarget = "#task-errors"
 
+// Names of the task server functions. The task list refers to its forms by
+// name rather than through the handles below: a function that renders the
+// list cannot refer to its own handle (an initialization cycle).
+const (
+	fnAddTask        = "add_task"
+	fnRenameTask     = "rename_task"
+	fnToggleTask     = "toggle_task"
+	fnDeleteTask     = "delete_task"
+	fnClearCompleted = "clear_completed"
+)
+
 // The task server functions. Each needs a logged-in user (the loggedIn
-// guard) and answers htmx callers with only what changed: the task's row
-// and out-of-band updates of the rest. Adding is once-only: a double
-// click, a double Enter or a retry adds one task.
+// guard). htmx callers get only the row that changed, with the summary
+// (counts, filters, clear completed) and an empty error slot out of band;
+// add also gets a fresh add form. Adding is once-only: a double click, a
+// double Enter or a retry adds one task.
 var (
-	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.OnceOnly(), fiberfn.Render(taskAddedTemplate),
+	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.OnceOnly(), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate("partials/add_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskChangeTemplate),
-		fiberfn.ErrorTemplate("partials/rename_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskChangeTemplate),
+	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
+		fiberfn.ErrorTemplate("partials/task_edit"), fiberfn.ErrorTarget("closest li", "outerHTML"))
+	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate(taskErrorTemplate), fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskChangeTemplate),
+	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate(taskErrorTemplate), fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
 	ClearCompleted = fiberfn.Register(fnClearCompleted, clearCompleted, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
@@ -105,19 +101,37 @@ func taskErr(err error) error {
 	return err
 }
 
-// taskList is the result of clear_completed: the user's task section as
+// taskList is the result of clear completed: the user's task section as
 // it is now.
 func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
-	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(filter), nil)
+	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), 0, nil)
 }
 
-// taskChange is the result of the functions that change one task: its row
-// and the state of the rest of the section.
-func taskChange(c *fiber.Ctx, u *User, filter string, id int64) (*TaskChange, error) {
-	return buildTaskChange(fiberfn.ExpectContext[*Store](c), u, ParseFilter(filter), id)
+// changed is the result of a function that changed (or deleted, when
+// deleted) task t: its row if the list's filter still shows it, and the
+// list's new counts. htmx callers get the summary and an empty error slot
+// out of band.
+func changed(c *fiber.Ctx, u *User, t Task, filter string, deleted bool) (*TaskResult, error) {
+	n, err := fiberfn.ExpectContext[*Store](c).Counts(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	f := requestFilter(c, filter)
+	r := &TaskResult{Counts: n}
+	if deleted {
+		r.Deleted = t.ID
+	} else {
+		r.Task = &t
+		if inFilter(f, t.Done) {
+			r.Row = newRow(t, f)
+		}
+	}
+	fiberfn.OutOfBand(c, "partials/task_summary", newSummary(f, n))
+	fiberfn.OutOfBand(c, "partials/task_errors", "")
+	return r, nil
 }
 
-func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskChange, error) {
+func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskResult, error) {
 	u := userOf(c)
 	title, problem := cleanTitle(in.Title)
 	if problem != "" {
@@ -127,25 +141,28 @@ func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := taskChange(c, u, in.Filter, t.ID)
-	if ch != nil {
-		ch.Added = true
+	r, err := changed(c, u, t, in.Filter, false)
+	if err != nil {
+		return nil, err
 	}
-	return ch, err
+	// A fresh add form: empty, with a new once-only token.
+	fiberfn.OutOfBand(c, "partials/add_form", &fiberfn.FormState{Fn: fnAddTask, Values: map[string]string{"filter": string(requestFilter(c, in.Filter))}})
+	return r, nil
 }
 
-func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskChange, error) {
+func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskResult, error) {
 	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
-	if err := fiberfn.ExpectContext[*Store](c).SetDone(u.ID, in.ID, in.Done); err != nil {
+	t, err := fiberfn.ExpectContext[*Store](c).SetDoneTask(u.ID, in.ID, in.Done)
+	if err != nil {
 		return nil, taskErr(err)
 	}
-	return taskChange(c, u, in.Filter, in.ID)
+	return changed(c, u, t, in.Filter, false)
 }
 
-func renameTask(c *fiber.Ctx, in RenameInput) (*TaskChange, error) {
+func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
@@ -154,13 +171,21 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskChange, error) {
 	if problem != "" {
 		return nil, fiberfn.FieldErrors{"title": problem}
 	}
-	if err := fiberfn.ExpectContext[*Store](c).RenameTask(u.ID, in.ID, title); err != nil {
+	t, err := fiberfn.ExpectContext[*Store](c).RenameTaskRow(u.ID, in.ID, title)
+	if err != nil {
 		return nil, taskErr(err)
 	}
-	return taskChange(c, u, in.Filter, in.ID)
+	if !fiberfn.WantsFragment(c) && !fiberfn.WantsJSON(c) {
+		// A plain post came from the page with the row in edit mode
+		// (?edit=ID): back to the list, at the row, in view mode.
+		if err := fiberfn.Redirect(c, listURL(requestFilter(c, in.Filter), t.ID)); err != nil {
+			return nil, err
+		}
+	}
+	return changed(c, u, t, in.Filter, false)
 }
 
-func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskChange, error) {
+func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskResult, error) {
 	u := userOf(c)
 	if in.ID <= 0 {
 		return nil, errNoID
@@ -168,7 +193,7 @@ func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskChange, error) {
 	if err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID); err != nil {
 		return nil, taskErr(err)
 	}
-	return taskChange(c, u, in.Filter, in.ID)
+	return changed(c, u, Task{ID: in.ID}, in.Filter, true)
 }
 
 func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"net/url"
 	"strconv"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
+	"github.com/gofiber/fiber/v2"
 )
 
 // Page is the binding of every full page. The layout reads Title, Nav,
@@ -30,33 +33,55 @@ type Page struct {
 	Path string
 }
 
-// TaskList is the task section of the home page and the fragment every
-// task function renders for HTMX callers: the add form, the counts and
-// filters, and the filtered tasks.
+// TaskList is the task section of the home page (and what clear
+// completed re-renders for htmx callers): the add form, the error slot,
+// the summary (counts, filters, clear completed) and the filtered rows.
 type TaskList struct {
 	Filter  Filter       `json:"filter"`
 	Counts  Counts       `json:"counts"`
-	Tasks   []TaskItem   `json:"tasks"`
-	Filters []FilterLink `json:"-"`
+	Tasks   []TaskRow    `json:"tasks"`
+	Summary *TaskSummary `json:"-"`
 	// AddForm is the state of the add form.
 	AddForm *fiberfn.FormState `json:"-"`
 	// Error is the message of a failed toggle, delete or clear after a
 	// plain (no-JavaScript) post; HTMX callers get it swapped in.
 	Error string `json:"-"`
-	// OOB marks the parts around the list (add form, error slot,
-	// summary, footer) as out-of-band updates (hx-swap-oob="true") in
-	// the answer of a function that changed one task.
-	OOB bool `json:"-"`
 }
 
-// TaskItem is a task with the state of its rename form.
-type TaskItem struct {
-	Task
-	// Filter is the list's filter, which the item's forms send along so
-	// the answer keeps it.
-	Filter Filter `json:"-"`
-	// Rename is the state of the task's rename form.
-	Rename *fiberfn.FormState `json:"-"`
+// TaskRow is one row of the list. It is flat (no embedded Task): the
+// templates read its fields by name on every row, and text/template finds
+// fields of an embedded struct slowly.
+type TaskRow struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+	Done  bool   `json:"done"`
+	// F is the list's filter, which the row's links keep ("open",
+	// "done"), empty for the whole list.
+	F string `json:"-"`
+	// Edit is the state of the row's rename form when the row is shown in
+	// edit mode (?edit=ID, or a failed rename), else nil.
+	Edit *fiberfn.FormState `json:"-"`
+}
+
+// TaskSummary is what follows the list out of band: the counts, the
+// filter links with their counts, "clear completed" and the message of an
+// empty list. Its template's first element has the stable id
+// "task-summary".
+type TaskSummary struct {
+	Filter  Filter
+	Counts  Counts
+	Filters []FilterLink
+}
+
+// Empty reports whether the filtered list has no task.
+func (s *TaskSummary) Empty() bool {
+	switch s.Filter {
+	case FilterOpen:
+		return s.Counts.Open == 0
+	case FilterDone:
+		return s.Counts.Done == 0
+	}
+	return s.Counts.Total() == 0
 }
 
 // FilterLink is one of the filter links above the list.
@@ -67,41 +92,126 @@ type FilterLink struct {
 	Current bool
 }
 
+// TaskResult is the result of the add, toggle, rename and delete
+// functions: JSON callers get the task (or the deleted id) and the counts;
+// htmx callers get Row rendered (nothing when the task left the list's
+// filter or was deleted) with the summary out of band.
+type TaskResult struct {
+	Task    *Task  `json:"task,omitempty"`
+	Deleted int64  `json:"deleted,omitempty"`
+	Counts  Counts `json:"counts"`
+	// Row is the task's row as the list shows it, or nil.
+	Row *TaskRow `json:"-"`
+}
+
+// filterQuery is the query prefix of a filter ("filter=open&").
+func filterQuery(f Filter) string {
+	if f == FilterAll {
+		return ""
+	}
+	return "filter=" + string(f) + "&"
+}
+
+// rowFilter is the filter as rows keep it in their links: empty for all.
+func rowFilter(f Filter) string {
+	if f == FilterAll {
+		return ""
+	}
+	return string(f)
+}
+
+// listURL is the home page with the filter, at the task's row when id > 0.
+func listURL(f Filter, id int64) string {
+	u := "/"
+	if f != FilterAll {
+		u += "?filter=" + string(f)
+	}
+	if id > 0 {
+		u += "#task-" + strconv.FormatInt(id, 10)
+	}
+	return u
+}
+
+// newRow returns the row of t in a list filtered by f.
+func newRow(t Task, f Filter) *TaskRow {
+	return &TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: rowFilter(f)}
+}
+
+// editState is the fresh state of the rename form of t.
+func editState(t Task, f Filter) *fiberfn.FormState {
+	return &fiberfn.FormState{Fn: fnRenameTask, Values: map[string]string{
+		"id": strconv.FormatInt(t.ID, 10), "title": t.Title, "filter": string(f)}}
+}
+
+// inFilter reports whether a task that is done (or not) is listed under f.
+func inFilter(f Filter, done bool) bool {
+	return f == FilterAll || f == FilterDone && done || f == FilterOpen && !done
+}
+
+// newSummary returns the summary of a list with counts n under filter f.
+func newSummary(f Filter, n Counts) *TaskSummary {
+	return &TaskSummary{Filter: f, Counts: n, Filters: []FilterLink{
+		{Label: "All", URL: "/", Count: n.Total(), Current: f == FilterAll},
+		{Label: "Open", URL: "/?filter=open", Count: n.Open, Current: f == FilterOpen},
+		{Label: "Done", URL: "/?filter=done", Count: n.Done, Current: f == FilterDone},
+	}}
+}
+
+// requestFilter is the filter of the list the request came from: the one
+// the form sent, else the one in the page's URL (HX-Current-URL, which htmx
+// sends with every request, or the Referer), else FilterAll.
+func requestFilter(c *fiber.Ctx, sent string) Filter {
+	if sent != "" {
+		return ParseFilter(sent)
+	}
+	page := htmx.CurrentURL(c)
+	if page == "" {
+		page = c.Get(fiber.HeaderReferer)
+	}
+	if u, err := url.Parse(page); err == nil {
+		return ParseFilter(u.Query().Get("filter"))
+	}
+	return FilterAll
+}
+
 // buildTaskList reads the user's tasks once and builds the section for
-// the filter. flash is the failed plain form post to show, or nil.
-func buildTaskList(store *Store, u *User, filter Filter, flash *fiberfn.FormState) (*TaskList, error) {
+// the filter. edit is the id of the row shown in edit mode (0: none);
+// flash is the failed plain form post to show, or nil.
+func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fiberfn.FormState) (*TaskList, error) {
 	all, err := store.Tasks(u.ID, FilterAll)
 	if err != nil {
 		return nil, err
 	}
-	fv := string(filter)
-	l := &TaskList{Filter: filter, Tasks: []TaskItem{}}
+	l := &TaskList{Filter: filter, Tasks: make([]TaskRow, 0, len(all))}
 	rename := flash.For(fnRenameTask)
+	renameID := int64(-1)
+	if rename != nil {
+		renameID, _ = strconv.ParseInt(rename.Value("id"), 10, 64)
+	}
 	renameShown := false
+	q := rowFilter(filter)
 	for _, t := range all {
 		if t.Done {
 			l.Counts.Done++
 		} else {
 			l.Counts.Open++
 		}
-		if filter == FilterOpen && t.Done || filter == FilterDone && !t.Done {
+		if !inFilter(filter, t.Done) {
 			continue
 		}
-		id := strconv.FormatInt(t.ID, 10)
-		st := &fiberfn.FormState{Fn: fnRenameTask, Values: map[string]string{"id": id, "title": t.Title, "filter": fv}}
-		if rename != nil && rename.Value("id") == id {
-			st, renameShown = rename, true
+		row := TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: q}
+		switch t.ID {
+		case renameID:
+			row.Edit, renameShown = rename, true
+		case edit:
+			row.Edit = editState(t, filter)
 		}
-		l.Tasks = append(l.Tasks, TaskItem{Task: t, Filter: filter, Rename: st})
+		l.Tasks = append(l.Tasks, row)
 	}
-	l.Filters = []FilterLink{
-		{Label: "All", URL: "/", Count: l.Counts.Total(), Current: filter == FilterAll},
-		{Label: "Open", URL: "/?filter=open", Count: l.Counts.Open, Current: filter == FilterOpen},
-		{Label: "Done", URL: "/?filter=done", Count: l.Counts.Done, Current: filter == FilterDone},
-	}
+	l.Summary = newSummary(filter, l.Counts)
 	l.AddForm = flash.For(fnAddTask)
 	if l.AddForm == nil {
-		l.AddForm = &fiberfn.FormState{Fn: fnAddTask, Values: map[string]string{"filter": fv}}
+		l.AddForm = &fiberfn.FormState{Fn: fnAddTask, Values: map[string]string{"filter": string(filter)}}
 	}
 	for _, fn := range []string{fnToggleTask, fnDeleteTask, fnClearCompleted} {
 		if f := flash.For(fn); f != nil {
@@ -112,42 +222,4 @@ func buildTaskList(store *Store, u *User, filter Filter, flash *fiberfn.FormStat
 		l.Error = rename.Message
 	}
 	return l, nil
-}
-
-// TaskChange is what the add, toggle, rename and delete functions answer:
-// the one row they changed, and the state of the rest of the section
-// (counts, filter links, "clear completed", the empty-list message) for
-// the out-of-band updates of htmx callers. A row that leaves the list
-// (deleted, or no longer in the list's filter) has a nil Item.
-type TaskChange struct {
-	// ID is the task's id.
-	ID int64 `json:"id"`
-	// Item is the task's row as it is now, or nil when the list no
-	// longer shows it.
-	Item *TaskItem `json:"task,omitempty"`
-	// Counts are the user's open and done tasks after the change.
-	Counts Counts `json:"counts"`
-	// Added marks the answer of add_task: the add form comes back
-	// fresh.
-	Added bool `json:"-"`
-	// List is the section after the change (its Tasks are the filtered
-	// list, for the empty-list message).
-	List *TaskList `json:"-"`
-}
-
-// buildTaskChange reads the user's list after a change to the task id.
-func buildTaskChange(store *Store, u *User, filter Filter, id int64) (*TaskChange, error) {
-	l, err := buildTaskList(store, u, filter, nil)
-	if err != nil {
-		return nil, err
-	}
-	l.OOB = true
-	ch := &TaskChange{ID: id, Counts: l.Counts, List: l}
-	for i := range l.Tasks {
-		if l.Tasks[i].ID == id {
-			ch.Item = &l.Tasks[i]
-			break
-		}
-	}
-	return ch, nil
 }

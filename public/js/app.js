@@ -30,15 +30,23 @@
 //                          "#id" anywhere, else a selector in the form's row
 //                          (li[id]); when the row has gone, the next row's
 //                          (or else the previous row's) main control, or
-//                          else the add field.
+//                          else the add field. A link or button with
+//                          data-focus of its own (Cancel) uses its own
+//                          data-focus and data-announce.
+//   #task-list rows        lean, repeated 100 times, so they carry no data
+//                          attributes: what a row's controls announce and
+//                          focus follows from the row's structure (see
+//                          rowPlan), and the row's buttons are disabled
+//                          while its request is in flight.
 (function () {
   "use strict";
 
-  var ROW_CONTROL = ".toggle"; // a row's main control
+  var ROW_CONTROL = "button[name=done]"; // a row's main control (the toggle)
   var FALLBACK_FOCUS = "#new-task-title"; // when no row is left
 
   var plans = new WeakMap(); // htmx 4 ctx or htmx 2 xhr -> plan
   var failedForm = null; // the form whose request the failure bar retries
+  var failedElt = null; // or the button or link, when it made the request
   var announceTimer = 0;
 
   function byId(id) {
@@ -52,21 +60,68 @@
     var form = (elt && elt.closest && elt.closest("form")) || elt;
     if (!form || !form.dataset) return null;
     var row = form.closest("li[id]");
-    var msg = form.dataset.announce || "";
-    var field = form.dataset.announceField;
+    var said = elt !== form && elt.dataset && elt.dataset.focus !== undefined ? elt : form;
+    var msg = said.dataset.announce || "";
+    var focus = said.dataset.focus || "";
+    var field = said.dataset.announceField;
     if (msg && field && form.elements) {
       var input = form.elements.namedItem(field);
       var v = input && input.value ? input.value.trim() : "";
       if (v) msg += ": " + v;
     }
+    if (said === form && !form.dataset.announce && !form.dataset.focus && row) {
+      var rp = rowPlan(elt, row);
+      msg = rp.msg;
+      focus = rp.focus;
+    }
     return {
       form: form,
+      elt: elt,
       msg: msg,
-      focus: form.dataset.focus || "",
+      focus: focus,
       rowId: row ? row.id : "",
       nextId: row && row.nextElementSibling ? row.nextElementSibling.id : "",
       prevId: row && row.previousElementSibling ? row.previousElementSibling.id : "",
       done: false,
+    };
+  }
+
+  // rowPlan is what a lean row's control announces, and where the focus
+  // goes after it succeeded: the toggle ("Done", aria-pressed) says what
+  // it did and keeps the focus; Delete says so, and the focus moves on to
+  // the next row; Rename (a link that fetches the row in edit mode) says
+  // nothing, and the focus goes to the title field.
+  function rowPlan(elt, row) {
+    var span = row.querySelector("form > span");
+    var title = span ? span.textContent.trim() : "";
+    if (elt.matches && elt.matches(ROW_CONTROL)) {
+      var done = elt.getAttribute("aria-pressed") === "true";
+      return { msg: (done ? "Marked as not done: " : "Marked as done: ") + title, focus: ROW_CONTROL };
+    }
+    if (elt.matches && elt.matches("button[formaction]")) return { msg: "Deleted: " + title, focus: "" };
+    if (elt.tagName === "A") return { msg: "", focus: "input[name=title]" };
+    return { msg: "", focus: "" };
+  }
+
+  // disableRow disables the buttons of the row whose request starts, and
+  // returns a function that enables them again (the row may be replaced
+  // by then). hx-sync drops a second click anyway; this shows it. htmx
+  // has read the form's values before it says a request starts, so the
+  // toggle's own value is sent.
+  function disableRow(elt) {
+    var row = elt && elt.closest ? elt.closest("#task-list > li") : null;
+    if (!row) return null;
+    var off = [];
+    row.querySelectorAll("button").forEach(function (b) {
+      if (!b.disabled) {
+        b.disabled = true;
+        off.push(b);
+      }
+    });
+    return function () {
+      off.forEach(function (b) {
+        b.disabled = false;
+      });
     };
   }
 
@@ -102,7 +157,16 @@
     if (canRetry) parts.push(button("Retry", "retry"));
     parts.push(button("Dismiss", "dismiss", "secondary"));
     box.replaceChildren.apply(box, parts);
+    failedElt = null;
     failedForm = form && form.tagName === "FORM" ? form : null;
+  }
+
+  // failedBy fills the failure bar for the request of plan p: Retry
+  // repeats what the user did (a row's button or link is clicked again;
+  // a form is submitted again).
+  function failedBy(p, msg, canRetry) {
+    showFailure(msg, canRetry, p && p.form);
+    failedElt = p && p.elt && p.elt !== p.form && p.elt.click ? p.elt : null;
   }
 
   function clearFailure() {
@@ -158,7 +222,7 @@
     if (status < 400) return true;
     if (status < 500 && header("HX-Retarget")) return true;
     var retry = status >= 500 || status === 408 || status === 429;
-    showFailure(failureText(status, body, header("Content-Type") || ""), retry, p && p.form);
+    failedBy(p, failureText(status, body, header("Content-Type") || ""), retry);
     return false;
   }
 
@@ -205,12 +269,12 @@
   }
 
   function networkFailed(p, timedOut) {
-    showFailure(
+    failedBy(
+      p,
       timedOut
         ? "The server took too long to answer; the change may not have been saved."
         : "Could not reach the server: check your connection. The change was not saved.",
-      true,
-      p && p.form
+      true
     );
   }
 
@@ -222,7 +286,9 @@
   document.addEventListener("htmx:before:request", function (e) {
     var ctx = e.detail && e.detail.ctx;
     if (!ctx) return;
-    plans.set(ctx, plan(ctx.sourceElement));
+    var p = plan(ctx.sourceElement);
+    if (p) p.enable = disableRow(ctx.sourceElement);
+    plans.set(ctx, p);
     // htmx 4 fires htmx:after:swap on the form, which may have left the
     // page with its row: listen on the form itself too.
     if (ctx.sourceElement && ctx.sourceElement.addEventListener) {
@@ -241,6 +307,11 @@
     }
   });
   document.addEventListener("htmx:after:swap", afterSwap4);
+  document.addEventListener("htmx:finally:request", function (e) {
+    var ctx = e.detail && e.detail.ctx;
+    var p = ctx && plans.get(ctx);
+    if (p && p.enable) p.enable();
+  });
   document.addEventListener("htmx:error", function (e) {
     var d = e.detail || {};
     var ctx = d.ctx;
@@ -255,7 +326,10 @@
   // htmx 2
   document.addEventListener("htmx:beforeRequest", function (e) {
     var d = e.detail;
-    if (d && d.xhr) plans.set(d.xhr, plan(d.elt));
+    if (!d || !d.xhr) return;
+    var p = plan(d.elt);
+    if (p) p.enable = disableRow(d.elt);
+    plans.set(d.xhr, p);
   });
   document.addEventListener("htmx:beforeSwap", function (e) {
     var d = e.detail;
@@ -268,8 +342,10 @@
   });
   document.addEventListener("htmx:afterRequest", function (e) {
     var d = e.detail;
+    var p = d && d.xhr ? plans.get(d.xhr) : null;
+    if (p && p.enable) p.enable();
     // A network failure also fires htmx:afterRequest, with status 0.
-    if (d && d.xhr && d.xhr.status > 0) swapped(plans.get(d.xhr), d.xhr.status);
+    if (d && d.xhr && d.xhr.status > 0) swapped(p, d.xhr.status);
   });
   document.addEventListener("htmx:sendError", function (e) {
     if (e.detail && e.detail.xhr) networkFailed(plans.get(e.detail.xhr), false);
@@ -284,7 +360,8 @@
     var b = e.target && e.target.closest ? e.target.closest("#failure button[data-action]") : null;
     if (!b) return;
     var form = failedForm && failedForm.isConnected ? failedForm : null;
-    var back = form && form.querySelector("button[type=submit], button:not([type])");
+    var elt = failedElt && failedElt.isConnected ? failedElt : null;
+    var back = elt || (form && form.querySelector("button[type=submit], button:not([type])"));
     if (back) back.focus();
     else {
       var fallback = document.querySelector(FALLBACK_FOCUS);
@@ -292,8 +369,10 @@
     }
     clearFailure();
     failedForm = null;
+    failedElt = null;
     if (b.dataset.action !== "retry") return;
-    if (form && form.requestSubmit) form.requestSubmit();
+    if (elt) elt.click();
+    else if (form && form.requestSubmit) form.requestSubmit();
     else location.reload();
   });
 })();

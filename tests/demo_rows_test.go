@@ -1,0 +1,305 @@
+package tests
+
+// Per-row htmx updates: a task action answers with its own row (or
+// nothing) and the summary out of band, so its size does not depend on the
+// length of the list; the page's markup is lean; rows follow the list's
+// filter; rename is click-to-edit through page routes that work without
+// JavaScript too.
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fiberfn/fiberfn/demo/app"
+)
+
+// seedNTasks adds n tasks with realistic titles to a user's list, straight
+// into the store, and returns their ids.
+func seedNTasks(t testing.TB, d *demoServer, username string, n int) []int64 {
+	t.Helper()
+	uid := d.userID(username)
+	ids := make([]int64, n)
+	for i := range n {
+		task, err := d.App.Store.AddTask(uid, fmt.Sprintf("Water the plants on the balcony #%d", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = task.ID
+	}
+	return ids
+}
+
+// oobSummary is how the summary arrives in an htmx answer.
+const oobSummary = `<div hx-swap-oob="true" id="task-summary"`
+
+// TestDemoRowAnswersAreSmall: toggle, rename and delete answer with one
+// row (none for delete) and the summary out of band, under 2 KB, the same
+// size for a list of 3 tasks and of 150.
+func TestDemoRowAnswersAreSmall(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	sizes := map[int]map[string]int{}
+	for _, n := range []int{3, 150} {
+		user := fmt.Sprint("rows", n)
+		c := newHTMXClient(t, d.URL)
+		c.signup(user, "rows-password")
+		ids := seedNTasks(t, d, user, n)
+		c.get("/")
+		id := strconv.FormatInt(ids[1], 10)
+		sizes[n] = map[string]int{}
+		for _, step := range []struct {
+			fn   string
+			form url.Values
+			rows int
+		}{
+			{"toggle_task", url.Values{"id": {id}, "done": {"true"}}, 1},
+			{"toggle_task", url.Values{"id": {id}, "done": {"false"}}, 1},
+			{"rename_task", url.Values{"id": {id}, "title": {"Water the plants in the kitchen"}}, 1},
+			{"delete_task", url.Values{"id": {id}}, 0},
+		} {
+			r := c.post("/api/"+step.fn, step.form)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d tasks, %s: %d\n%s", n, step.fn, r.Status, r.Body)
+			}
+			if got := len(taskIDs(r.Body)); got != step.rows {
+				t.Errorf("%d tasks, %s: %d rows in the answer, want %d:\n%s", n, step.fn, got, step.rows, r.Body)
+			}
+			if strings.Count(r.Body, oobSummary) != 1 {
+				t.Errorf("%d tasks, %s: the answer has no summary out of band:\n%s", n, step.fn, r.Body)
+			}
+			if len(r.Body) >= 2048 {
+				t.Errorf("%d tasks, %s: %d bytes, want under 2 KB", n, step.fn, len(r.Body))
+			}
+			sizes[n][step.fn] = len(r.Body)
+		}
+		if o, dn := counts(t, c.get("/").Body); o != n-1 || dn != 0 {
+			t.Errorf("%d tasks: page counts %d open %d done, want %d and 0", n, o, dn, n-1)
+		}
+	}
+	for fn, small := range sizes[3] {
+		// Only the digits of the counts may differ.
+		if big := sizes[150][fn]; big-small > 12 {
+			t.Errorf("%s answers %d bytes with 150 tasks, %d with 3: it grows with the list", fn, big, small)
+		}
+	}
+	t.Logf("answer sizes in bytes (3 tasks / 150 tasks): %v / %v", sizes[3], sizes[150])
+}
+
+// TestDemoPageWeight: the home page with 100 tasks stays under 40 KB.
+func TestDemoPageWeight(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newPlainClient(t, d.URL)
+	c.signup("heavy", "heavy-password")
+	empty := len(c.get("/").Body)
+	ids := seedNTasks(t, d, "heavy", 100)
+	for _, id := range ids[:30] {
+		if _, err := d.App.Store.SetDoneTask(d.userID("heavy"), id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := c.get("/")
+	if n := len(taskIDs(page.Body)); n != 100 {
+		t.Fatalf("%d rows, want 100", n)
+	}
+	if len(page.Body) > 40*1024 {
+		t.Errorf("GET / with 100 tasks: %d bytes, want at most 40 KB", len(page.Body))
+	}
+	t.Logf("GET / with 100 tasks: %d bytes (%d without tasks, %d per row)", len(page.Body), empty, (len(page.Body)-empty)/100)
+}
+
+// TestDemoRowsFollowTheFilter: the list's filter comes from the page's URL
+// (htmx sends it as HX-Current-URL); a row that leaves the filter leaves
+// the list, and a task added outside it is not inserted.
+func TestDemoRowsFollowTheFilter(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newHTMXClient(t, d.URL)
+	c.signup("filterer", "filter-password")
+	ids := seedNTasks(t, d, "filterer", 3)
+	id := strconv.FormatInt(ids[0], 10)
+
+	c.get("/?filter=open")
+	r := c.post("/api/toggle_task", url.Values{"id": {id}, "done": {"true"}}) // no filter field: a row's form has none
+	if r.Status != http.StatusOK || mainFragment(r.Body) != "" {
+		t.Fatalf("toggle done under ?filter=open: %d, main fragment %q, want 200 and nothing", r.Status, mainFragment(r.Body))
+	}
+	mustContain(t, "the answer", r.Body, oobSummary, `<a href="/?filter=open" aria-current="page">`, `<span id="count-open">2</span>`)
+
+	c.get("/?filter=done")
+	r = c.post("/api/toggle_task", url.Values{"id": {id}, "done": {"true"}})
+	if !strings.HasPrefix(mainFragment(r.Body), `<li id=task-`+id+` class=done>`) {
+		t.Errorf("toggle under ?filter=done answered %q, want the row", mainFragment(r.Body))
+	}
+	mustContain(t, "the row's rename link", r.Body, `href="/?filter=done&amp;edit=`+id+`"`)
+
+	page := c.get("/?filter=done")
+	token := regexp.MustCompile(`name="_fiberfn_once" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	r = c.post("/api/add_task", url.Values{"title": {"Not done yet"}, "filter": {"done"}, "_fiberfn_once": {token[1]}})
+	if r.Status != http.StatusOK || mainFragment(r.Body) != "" {
+		t.Fatalf("add under ?filter=done: %d, main fragment %q, want 200 and nothing", r.Status, mainFragment(r.Body))
+	}
+	mustContain(t, "the answer to add", r.Body, `<form hx-swap-oob="true" id="add-task-form"`, `<span id="count-open">3</span>`)
+	mustNotContain(t, "the answer to add", r.Body, token[1])
+	if got := taskTitles(c.get("/?filter=open").Body); !slices.Contains(got, "Not done yet") {
+		t.Errorf("the added task is not stored: %q", got)
+	}
+}
+
+// TestDemoDoubleAddStoresOne: two htmx submits of one add form (one
+// token), at once and again after, store one task; the repeats are not
+// swapped in again.
+func TestDemoDoubleAddStoresOne(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newHTMXClient(t, d.URL)
+	c.signup("doubler", "double-password")
+	page := c.get("/")
+	token := regexp.MustCompile(`name="_fiberfn_once" value="([^"]+)"`).FindStringSubmatch(page.Body)[1]
+	form := url.Values{"title": {"Only once"}, "filter": {"all"}, "_fiberfn_once": {token}}
+	var wg sync.WaitGroup
+	res := make([]result, 3)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = c.post("/api/add_task", form)
+		}()
+	}
+	wg.Wait()
+	res[2] = c.post("/api/add_task", form)
+	replayed := 0
+	for i, r := range res {
+		if r.Status != http.StatusOK {
+			t.Errorf("submit %d: %d\n%s", i, r.Status, r.Body)
+		}
+		if r.Header.Get("Idempotent-Replayed") == "true" {
+			replayed++
+			if r.Header.Get("HX-Reswap") != "none" {
+				t.Errorf("submit %d: a replay without HX-Reswap: none", i)
+			}
+		}
+	}
+	if replayed != 2 {
+		t.Errorf("%d replayed answers, want 2", replayed)
+	}
+	if got := d.tasks("doubler"); len(got) != 1 {
+		t.Errorf("%d tasks stored, want 1: %v", len(got), got)
+	}
+}
+
+// TestDemoRenameInPlace: the Rename link works as a page (?edit=ID) and,
+// for htmx, through GET /tasks/:id/edit and GET /tasks/:id, which answer
+// with the row alone; a plain rename goes back to the list in view mode.
+func TestDemoRenameInPlace(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	hx := newHTMXClient(t, d.URL)
+	hx.signup("editor", "editor-password")
+	ids := seedNTasks(t, d, "editor", 2)
+	id := strconv.FormatInt(ids[1], 10)
+	hx.get("/?filter=open")
+
+	r := hx.do(mustRequest(t, d.URL+"/tasks/"+id+"/edit"), true)
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Body, `<li id="task-`+id+`" class="editing">`) || strings.Contains(r.Body, "<html") {
+		t.Fatalf("htmx GET /tasks/%s/edit: %d\n%s", id, r.Status, r.Body)
+	}
+	mustContain(t, "the edit row", r.Body, `name="filter" value="open"`, `href="/?filter=open#task-`+id+`"`, `hx-get="/tasks/`+id+`"`)
+	r = hx.do(mustRequest(t, d.URL+"/tasks/"+id), true)
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Body, `<li id=task-`+id+`>`) || len(taskIDs(r.Body)) != 1 {
+		t.Fatalf("htmx GET /tasks/%s: %d\n%s", id, r.Status, r.Body)
+	}
+	if v := r.Header.Get("Vary"); !strings.Contains(v, "HX-Request") {
+		t.Errorf("Vary %q lacks HX-Request", v)
+	}
+	// Another user's task, or none: 404 into the error slot.
+	r = hx.do(mustRequest(t, d.URL+"/tasks/999999/edit"), true)
+	if r.Status != http.StatusNotFound || r.Header.Get("HX-Retarget") != "#task-errors" {
+		t.Errorf("htmx GET of a missing task: %d, HX-Retarget %q", r.Status, r.Header.Get("HX-Retarget"))
+	}
+	// ... with the message as an alert, and the stale row removed.
+	mustContain(t, "htmx GET of a missing task", r.Body, `role="alert"><p>That task does not exist (any more).</p>`, `<li id="task-999999" hx-swap-oob="delete"></li>`)
+
+	// A rename of a task that is gone: its row goes (an empty main
+	// fragment for "closest li"), the message goes to the error slot out
+	// of band.
+	r = hx.post("/api/rename_task", url.Values{"id": {"999999"}, "title": {"Renamed"}})
+	if r.Status != http.StatusNotFound || strings.Contains(r.Body, "<li") {
+		t.Errorf("htmx rename of a missing task: %d\n%s", r.Status, r.Body)
+	}
+	mustContain(t, "htmx rename of a missing task", r.Body, `<div id="task-errors" class="fiberfn-errors" data-error-slot hx-swap-oob="true"><div class="fiberfn-error" role="alert"><p>That task does not exist (any more).</p>`)
+
+	// Without JavaScript: the page with the row in edit mode.
+	plain := newPlainClient(t, d.URL)
+	plain.login("editor", "editor-password", false)
+	page := plain.get("/tasks/" + id + "/edit?filter=open")
+	if page.URL.RequestURI() != "/?filter=open&edit="+id {
+		t.Errorf("GET /tasks/%s/edit ended at %s", id, page.URL)
+	}
+	mustContain(t, "the page in edit mode", page.Body, `<li id="task-`+id+`" class="editing">`, " autofocus")
+	if n := strings.Count(page.Body, `class="editing"`); n != 1 {
+		t.Errorf("%d rows in edit mode, want 1", n)
+	}
+	r = plain.post("/api/rename_task", url.Values{"id": {id}, "title": {"Renamed"}, "filter": {"open"}})
+	if r.Status != http.StatusOK || r.URL.RequestURI() != "/?filter=open" || r.Redirect == nil {
+		t.Fatalf("plain rename ended at %s with %d", r.URL, r.Status)
+	}
+	if strings.Contains(r.Body, `class="editing"`) || !slices.Contains(taskTitles(r.Body), "Renamed") {
+		t.Errorf("after a plain rename the row is not back in view mode, renamed")
+	}
+
+	// Logged out: to the login page.
+	anon := newPlainClient(t, d.URL)
+	if got := anon.get("/tasks/" + id + "/edit"); got.URL.Path != "/login" {
+		t.Errorf("logged out GET /tasks/%s/edit ended at %s", id, got.URL)
+	}
+}
+
+// TestDemoTaskJSON: JSON callers get the task (or the deleted id) and the
+// counts.
+func TestDemoTaskJSON(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newPlainClient(t, d.URL)
+	c.signup("jason", "jason-password")
+	ids := seedNTasks(t, d, "jason", 2)
+	id := strconv.FormatInt(ids[0], 10)
+	var got struct {
+		Task *struct {
+			ID    int64  `json:"id"`
+			Title string `json:"title"`
+			Done  bool   `json:"done"`
+		} `json:"task"`
+		Deleted int64      `json:"deleted"`
+		Counts  app.Counts `json:"counts"`
+	}
+	r := c.postBody("/api/toggle_task", "application/json", `{"id":`+id+`,"done":true}`, "Accept", "application/json")
+	if err := json.Unmarshal([]byte(r.Body), &got); err != nil || r.Status != 200 {
+		t.Fatalf("toggle: %d %v\n%s", r.Status, err, r.Body)
+	}
+	if got.Task == nil || got.Task.ID != ids[0] || !got.Task.Done || got.Counts != (app.Counts{Open: 1, Done: 1}) {
+		t.Errorf("toggle answered %s", r.Body)
+	}
+	got.Task = nil
+	r = c.postBody("/api/delete_task", "application/json", `{"id":`+id+`}`, "Accept", "application/json")
+	if err := json.Unmarshal([]byte(r.Body), &got); err != nil || got.Deleted != ids[0] || got.Task != nil || got.Counts != (app.Counts{Open: 1}) {
+		t.Errorf("delete answered %d %s", r.Status, r.Body)
+	}
+}
+
+func mustRequest(t testing.TB, u string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
