@@ -197,6 +197,13 @@ func verify(base string, l load, cookie string, e expect) (int, error) {
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
 	}
+	for _, name := range l.Unique {
+		if name == "X-Forwarded-For" {
+			req.Header.Set(name, "10.255.255.1")
+		} else {
+			req.Header.Set(name, fmt.Sprintf("verify-%d", time.Now().UnixNano()))
+		}
+	}
 	resp, err := noRedirects.Do(req)
 	if err != nil {
 		return 0, err

@@ -9,6 +9,12 @@
 --   BENCH_BODY     form body (POST), application/x-www-form-urlencoded
 --   BENCH_HEADERS  extra headers, "Name: value" separated by "\n"
 --   BENCH_COOKIES  file of Cookie header values, one per request shape
+--   BENCH_UNIQUE   headers that get a value of their own in every request
+--                  ("Idempotency-Key": a once-only server function runs
+--                  every request; "X-Forwarded-For": every request comes
+--                  from another address, past the demo's per-address
+--                  login throttle), separated by ","; those requests are
+--                  formatted per request
 
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
@@ -22,8 +28,14 @@ for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
 end
 if body then headers["Content-Type"] = "application/x-www-form-urlencoded" end
 
+local unique = {}
+for name in string.gmatch(os.getenv("BENCH_UNIQUE") or "", "[^,]+") do
+  unique[#unique + 1] = name
+end
+
 local requests = {}
-local n, i = 0, 0
+local shapes = {} -- the header tables, when requests are formatted per request
+local n, i, count = 0, 0, 0
 
 -- Each thread starts at its own offset, so threads do not march in step.
 function setup(thread)
@@ -37,19 +49,36 @@ function init(args)
   if file and file ~= "" then
     for cookie in io.lines(file) do
       if cookie ~= "" then
-        headers["Cookie"] = cookie
-        requests[#requests + 1] = wrk.format(method, path, headers, body)
+        local h = {}
+        for k, v in pairs(headers) do h[k] = v end
+        h["Cookie"] = cookie
+        shapes[#shapes + 1] = h
+        requests[#requests + 1] = wrk.format(method, path, h, body)
       end
     end
   end
   if #requests == 0 then
+    shapes[1] = headers
     requests[1] = wrk.format(method, path, headers, body)
   end
   n = #requests
   i = (offset or 0) % n
+  count = (offset or 0) * 1000000
 end
 
 function request()
   i = i % n + 1
-  return requests[i]
+  if #unique == 0 then
+    return requests[i]
+  end
+  count = count + 1
+  local h = shapes[i]
+  for _, name in ipairs(unique) do
+    if name == "X-Forwarded-For" then
+      h[name] = string.format("10.%d.%d.%d", math.floor(count / 65536) % 256, math.floor(count / 256) % 256, count % 256)
+    else
+      h[name] = "bench-" .. count
+    end
+  end
+  return wrk.format(method, path, h, body)
 end

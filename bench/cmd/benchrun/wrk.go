@@ -23,6 +23,9 @@ type load struct {
 	Body    string
 	Headers []string // "Name: value"
 	Cookies string   // file of Cookie values to rotate over, or ""
+	// Unique names headers that get a value of their own in every
+	// request: Idempotency-Key, X-Forwarded-For.
+	Unique []string
 }
 
 // wrkResult is what one wrk run measured.
@@ -75,7 +78,8 @@ func (w *wrkRunner) run(base string, l load, connections int, timeout time.Durat
 	cmd := taskset(w.cpus, args)
 	cmd.Env = append(os.Environ(),
 		"BENCH_METHOD="+l.Method, "BENCH_PATH="+l.Path, "BENCH_BODY="+l.Body,
-		"BENCH_HEADERS="+strings.Join(l.Headers, "\n"), "BENCH_COOKIES="+l.Cookies)
+		"BENCH_HEADERS="+strings.Join(l.Headers, "\n"), "BENCH_COOKIES="+l.Cookies,
+		"BENCH_UNIQUE="+strings.Join(l.Unique, ","))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("wrk: %w\n%s", err, out)
