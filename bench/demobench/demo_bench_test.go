@@ -20,7 +20,9 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -107,9 +109,16 @@ func (d *demo) request(method, path, body string, htmx bool) *fasthttp.RequestCt
 	if htmx {
 		ctx.Request.Header.Set("HX-Request", "true")
 	}
+	if method == http.MethodPost {
+		// add_task is once-only: each request is a new submission.
+		ctx.Request.Header.Set("Idempotency-Key", "bench-"+strconv.FormatInt(requestSeq.Add(1), 10))
+	}
 	d.handler(&ctx)
 	return &ctx
 }
+
+// requestSeq numbers the requests' Idempotency-Keys.
+var requestSeq atomic.Int64
 
 // trim deletes the tasks added since seeding, so that every iteration
 // works on a list of about tasks items.
