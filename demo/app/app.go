@@ -200,7 +200,7 @@ func New(opts Options) (*App, error) {
 
 	a.Fiber = fiber.New(fiber.Config{
 		AppName:               "fiberfn demo",
-		Views:                 &layoutSafeViews{Engine: engine},
+		Views:                 fiberfn.LayoutSafe(engine), // pages and fragments never race (see fiberfn.LayoutSafe)
 		ViewsLayout:           "layouts/main",
 		BodyLimit:             BodyLimit,
 		ReadTimeout:           ReadTimeout,

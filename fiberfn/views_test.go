@@ -1,4 +1,4 @@
-package app
+package fiberfn
 
 import (
 	"bytes"
@@ -12,9 +12,9 @@ import (
 )
 
 // Pages with a layout and fragments without one, rendered at the same
-// time through layoutSafeViews, never lose their body (html/v2 alone does,
-// a few times in 80,000: see bench/enginecheck).
-func TestLayoutSafeViews(t *testing.T) {
+// time through LayoutSafe, never lose their body (html/v2 alone does,
+// a few times in 80,000: see bench/enginecheck in the repository).
+func TestLayoutSafe(t *testing.T) {
 	fsys := fstest.MapFS{
 		"layouts/main.html": {Data: []byte(`<html>{{ .Title }}{{ embed }}</html>`)},
 		"page.html":         {Data: []byte(`<main>{{ .Title }}</main>`)},
@@ -24,7 +24,7 @@ func TestLayoutSafeViews(t *testing.T) {
 	if err := e.Load(); err != nil {
 		t.Fatal(err)
 	}
-	v := &layoutSafeViews{Engine: e}
+	v := LayoutSafe(e)
 	n := 4000
 	if testing.Short() {
 		n = 400
