@@ -112,11 +112,7 @@ func callerOf(c *fiber.Ctx) caller {
 		h.scan(c)
 	}
 	addVary(c)
-	kind := bodyNone
-	if !h.htmx && bytes.HasPrefix(c.Request().Header.ContentType(), []byte(fiber.MIMEApplicationJSON)) {
-		kind = bodyJSON
-	}
-	return h.caller(kind)
+	return h.caller(kindOf(c))
 }
 
 // addVary names the request headers an answer depended on, once, beside

@@ -35,6 +35,21 @@ func (p *plugin) setSignedCookie(c *fiber.Ctx, name, purpose, value string) {
 	})
 }
 
+// takeCookie returns the plugin and the value of one of its one-time
+// cookies (name picks it from the config), and clears the cookie in this
+// response; the value is "" without the plugin or the cookie.
+func takeCookie(c *fiber.Ctx, name func(*Config) string) (*plugin, string) {
+	p := stateOf(c).plugin
+	if p == nil {
+		return nil, ""
+	}
+	raw := c.Cookies(name(&p.cfg))
+	if raw != "" {
+		p.clearCookie(c, name(&p.cfg))
+	}
+	return p, raw
+}
+
 // clearCookie expires a cookie fiberfn set.
 func (p *plugin) clearCookie(c *fiber.Ctx, name string) {
 	c.Cookie(&fiber.Cookie{

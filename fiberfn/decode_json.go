@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"unicode/utf8"
 )
 
 // decodeJSON fills in from a JSON body. Its errors name the field and what
@@ -14,6 +15,11 @@ import (
 func decodeJSON(body []byte, in any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	if !utf8.Valid(body) {
+		// JSON text is UTF-8 (RFC 8259); encoding/json would turn each
+		// invalid byte into U+FFFD and let the value through.
+		return &Error{Code: http.StatusBadRequest, Message: "The request body is not valid UTF-8."}
 	}
 	err := json.Unmarshal(body, in)
 	if err == nil {

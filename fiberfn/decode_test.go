@@ -115,6 +115,7 @@ func TestDecodeJSON(t *testing.T) {
 		{`"text"`, `{"error":"The body must be a JSON object."}`},
 		{`{"name": 5}`, `{"error":"Invalid value for field \"name\": must be a string.","fields":{"name":"must be a string"}}`},
 		{`{"name": "x",}`, `{"error":"Malformed JSON at byte 14."}`},
+		{"{\"name\": \"\xff\xfe\"}", `{"error":"The request body is not valid UTF-8."}`},
 		{`{"nested": {"a": "b"}}`, `{"error":"Invalid value for field \"nested\": must be a whole number in range.","fields":{"nested":"must be a whole number in range"}}`},
 	} {
 		resp, b = do(t, app, req{path: "/api/rich", body: tt.body, headers: jsonCT})

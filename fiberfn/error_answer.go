@@ -40,8 +40,7 @@ func (p *plugin) writeError(c *fiber.Ctx, st *requestState, m *meta, kind bodyKi
 	}
 	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields, Values: submittedValues(c, kind, m)}
 	p.setSignedCookie(c, p.cfg.FlashCookie, purposeFlash, p.encodeFlash(c, state))
-	c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
-	c.Status(p.cfg.RedirectStatus)
+	p.backToPage(c, m, p.cfg.RedirectStatus)
 	return nil
 }
 

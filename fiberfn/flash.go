@@ -71,16 +71,10 @@ func Flash(c *fiber.Ctx) *FormState {
 	if f, ok := c.Locals(flashKey{}).(*FormState); ok {
 		return f
 	}
-	st := stateOf(c)
-	if st.plugin == nil {
-		return nil
-	}
-	p := st.plugin
-	raw := c.Cookies(p.cfg.FlashCookie)
+	p, raw := takeCookie(c, func(cfg *Config) string { return cfg.FlashCookie })
 	if raw == "" {
 		return nil
 	}
-	p.clearCookie(c, p.cfg.FlashCookie)
 	f := decodeFlash(p.signer, raw)
 	c.Locals(flashKey{}, f)
 	return f

@@ -33,16 +33,10 @@ func Notice(c *fiber.Ctx) string {
 	if n, ok := c.Locals(noticeKey{}).(string); ok {
 		return n
 	}
-	st := stateOf(c)
-	if st.plugin == nil {
-		return ""
-	}
-	p := st.plugin
-	raw := c.Cookies(p.cfg.NoticeCookie)
+	p, raw := takeCookie(c, func(cfg *Config) string { return cfg.NoticeCookie })
 	if raw == "" {
 		return ""
 	}
-	p.clearCookie(c, p.cfg.NoticeCookie)
 	msg := ""
 	if v, ok := p.signer.verify(purposeNotice, raw); ok {
 		if b, err := base64.RawURLEncoding.DecodeString(v); err == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"sort"
@@ -102,7 +103,7 @@ type onceAnswer struct {
 	Status  int         `json:"s"`
 	Headers [][2]string `json:"h,omitempty"`
 	Body    []byte      `json:"b,omitempty"`
-	Digest  string      `json:"d,omitempty"` // of the request body, when stable
+	Digest  string      `json:"d,omitempty"` // of the request's values (see valuesDigest)
 }
 
 // onceStore runs once-only functions once per token.
@@ -128,7 +129,8 @@ type onceClaim struct {
 	done   chan struct{}
 }
 
-// errOnceMissing and errOnceInvalid refuse a request without a valid token.
+// The refusals of once-only requests: no token, a forged or expired one,
+// the same token with other values, and a first request still running.
 var (
 	errOnceMissing  = &Error{Code: http.StatusBadRequest, Message: "This form is missing its one-time token; please reload the page and try again."}
 	errOnceInvalid  = &Error{Code: http.StatusBadRequest, Message: "This form has expired; please reload the page and try again."}
@@ -145,6 +147,7 @@ const onceWait = 15 * time.Second
 func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind) (*onceClaim, bool, error) {
 	p := st.plugin
 	token := onceToken(c, st, kind)
+	clientKey := len(st.hdr.idempotencyKey) > 0 // else a signed form token
 	switch {
 	// Refusals carry the submitted values back, so the re-rendered form
 	// (with a fresh token) keeps what the user typed.
@@ -152,16 +155,16 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, true)
 	case len(token) > 512:
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
-	case len(st.hdr.idempotencyKey) == 0 && !p.cfg.Registry.validOnceToken(p, token, m.name):
+	case !clientKey && !p.cfg.Registry.validOnceToken(p, token, m.name):
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
 	}
 	digest := valuesDigest(c, kind)
 	material := m.name + "\x00" + token
-	if p.cfg.OnceScope != nil && len(st.hdr.idempotencyKey) > 0 {
+	if p.cfg.OnceScope != nil && clientKey {
 		// Keys chosen by clients are only unique per user: scope them.
 		material += "\x00" + p.cfg.OnceScope(c)
 	}
-	if len(st.hdr.idempotencyKey) == 0 && digest != "" {
+	if !clientKey && digest != "" {
 		// A form token belongs to the form as rendered: an htmx form
 		// that stays on the page sends it again with new values, and
 		// that is a new submission, not a repeat of the first.
@@ -202,11 +205,7 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 }
 
 // errOnceCorrupt is logged when a stored answer cannot be read.
-var errOnceCorrupt = &onceStoreError{"a stored once-only answer is corrupt"}
-
-type onceStoreError struct{ msg string }
-
-func (e *onceStoreError) Error() string { return "fiberfn: " + e.msg }
+var errOnceCorrupt = errors.New("fiberfn: a stored once-only answer is corrupt")
 
 // onceToken returns the request's token: the Idempotency-Key header, else
 // the form field.
@@ -276,8 +275,7 @@ func (p *plugin) replay(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, 
 	if who != a.Caller && !(who.pageLike() && a.Caller.pageLike()) {
 		// Another kind of caller: the stored answer would not fit.
 		if who.pageLike() {
-			c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
-			c.Status(p.cfg.RedirectStatus)
+			p.backToPage(c, m, p.cfg.RedirectStatus)
 			c.Set(ReplayedHeader, "true")
 			return nil
 		}

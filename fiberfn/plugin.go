@@ -44,8 +44,7 @@ type requestState struct {
 	hdr    reqHeaders // read at once for server functions, lazily for pages
 	oob    []oobPart
 	notice string
-	fn     *meta // the server function being served, or nil
-	varied bool  // the Vary header names the caller headers
+	varied bool // the Vary header names the caller headers
 	// saved holds the response headers from before a server function
 	// ran, restored if it panics.
 	saved fasthttp.ResponseHeader
@@ -80,7 +79,6 @@ func (st *requestState) reset() {
 	clear(st.oob)
 	st.oob = st.oob[:0]
 	st.notice = ""
-	st.fn = nil
 	st.varied = false
 	st.saved.Reset()
 }
@@ -113,19 +111,34 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 		p.writeRedirect(c, st, callerOf(c), nil)
 		return err
 	}
-	if len(st.oob) > 0 || st.notice != "" {
-		fragment := callerOf(c) == htmxPartial
-		if fragment {
-			if oerr := p.writeOOB(c, st); oerr != nil && err == nil {
-				err = oerr
-			}
+	// Only out-of-band parts and notices depend on who is asking; a page
+	// without them needs no classification (and no Vary).
+	fragment := (len(st.oob) > 0 || st.notice != "") && callerOf(c) == htmxPartial
+	if fragment {
+		if oerr := p.writeOOB(c, st); oerr != nil && err == nil {
+			err = oerr
 		}
-		p.applyOptions(c, st, fragment)
-	} else {
-		r.applyHeaders(c, p.secure)
 	}
+	p.applyOptions(c, st, fragment)
 	r.applyStatus(c)
 	return err
+}
+
+// redirectStatus is the status of a real redirect: a 3xx set with
+// ResponseOptions.SetStatus, else Config.RedirectStatus.
+func (p *plugin) redirectStatus(r *ResponseOptions) int {
+	if r.status >= 300 && r.status <= 399 {
+		return r.status
+	}
+	return p.cfg.RedirectStatus
+}
+
+// backToPage redirects a plain form post (or a boosted, full or
+// history-restore one) back to the page it came from: the same-origin
+// Referer, else the function's fallback page.
+func (p *plugin) backToPage(c *fiber.Ctx, m *meta, status int) {
+	c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
+	c.Status(status)
 }
 
 // applyOptions writes the headers and cookies of the response options,

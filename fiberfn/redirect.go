@@ -114,12 +114,8 @@ func (p *plugin) writeRedirect(c *fiber.Ctx, st *requestState, who caller, value
 			c.Set(htmx.HeaderRedirect, rd.location)
 		}
 	default:
-		status := p.cfg.RedirectStatus
-		if r.status >= 300 && r.status <= 399 {
-			status = r.status
-		}
 		c.Response().ResetBody()
 		c.Location(rd.location)
-		c.Status(status)
+		c.Status(p.redirectStatus(r))
 	}
 }

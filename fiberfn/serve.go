@@ -12,7 +12,6 @@ import (
 // function.
 func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error) {
 	m := ep.info()
-	st.fn = m
 	st.hdr.scan(c)
 	addVary(c)
 	c.Response().Header.CopyTo(&st.saved)
@@ -55,7 +54,7 @@ func (p *plugin) serveFn(c *fiber.Ctx, st *requestState, ep endpoint) (err error
 		return p.writeError(c, st, m, kind, &Error{Code: http.StatusUnsupportedMediaType, Message: "Compressed request bodies are not supported."}, false)
 	}
 	if kind == bodyUnsupported {
-		return p.writeError(c, st, m, bodyNone, unsupportedType(c), false)
+		return p.writeError(c, st, m, kind, unsupportedType(c), false)
 	}
 	for _, guard := range m.guards {
 		if err := guard(c); err != nil {
@@ -135,12 +134,7 @@ func (p *plugin) answer(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, 
 			return p.fail(c, st, m, kind, err)
 		}
 	default: // plain, boosted, full, history restore: back to the page
-		status := p.cfg.RedirectStatus
-		if r.status >= 300 && r.status <= 399 {
-			status = r.status
-		}
-		c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
-		c.Status(status)
+		p.backToPage(c, m, p.redirectStatus(r))
 		p.applyOptions(c, st, false)
 		return nil
 	}

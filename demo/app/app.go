@@ -163,6 +163,7 @@ func New(opts Options) (*App, error) {
 	}
 	limits, err := newThrottle(db)
 	if err != nil {
+		once.Close()
 		sessions.stop()
 		db.Close()
 		return nil, err
@@ -225,7 +226,6 @@ func New(opts Options) (*App, error) {
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
-	a.Fiber.Use("/api", jsonMustBeUTF8)
 	a.throttle.install(a.Fiber, opts.Throttle)
 	// The server functions are package-level handles on fiberfn's default
 	// registry (auth_fns.go, task_fns.go), so several Apps in one process

@@ -90,11 +90,11 @@ func (a *App) taskRowPage(edit bool) fiber.Handler {
 		}
 		f := requestFilter(c, q.Filter)
 		if !fiberfn.WantsFragment(c) {
-			to := listURL(f, q.ID)
+			editID := int64(0)
 			if edit {
-				to = "/?" + filterQuery(f) + "edit=" + strconv.FormatInt(q.ID, 10) + "#task-" + strconv.FormatInt(q.ID, 10)
+				editID = q.ID
 			}
-			return fiberfn.Redirect(c, to)
+			return fiberfn.Redirect(c, listURL(f, editID, q.ID))
 		}
 		t, err := fiberfn.ExpectContext[*Store](c).Task(u.ID, q.ID)
 		if errors.Is(err, ErrNotFound) {

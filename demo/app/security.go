@@ -2,7 +2,6 @@ package app
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
@@ -48,7 +47,7 @@ func securityHeaders() fiber.Handler {
 // /public, the only answers that do not depend on the session.
 func isStatic(c *fiber.Ctx) bool {
 	p := c.Path()
-	return p == "/public" || strings.HasPrefix(p, "/public/")
+	return p == StaticPrefix || strings.HasPrefix(p, StaticPrefix+"/")
 }
 
 // noStore forbids caches (the browser's back/forward cache and HTTP cache
@@ -70,9 +69,10 @@ func noStore(c *fiber.Ctx) error {
 // secureCookies returns a middleware that marks every cookie of the
 // response Secure when always is set or when the request came over HTTPS
 // (c.Protocol, which trusts X-Forwarded-Proto only from the proxies in
-// Fiber's TrustedProxies). It covers the session cookie, the demo's notice
-// cookie and the cookies fiberfn sets (flash), whoever set them, because
-// it runs after the handler and the fiberfn plugin have finished.
+// Fiber's TrustedProxies). fiberfn marks its own cookies (flash, notice)
+// by the same rule (Config.SecureCookies); this covers the others, the
+// session cookie above all, whoever set them, because it runs after the
+// handler and the fiberfn plugin have finished.
 func secureCookies(always bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		err := c.Next()
@@ -100,17 +100,4 @@ func markCookiesSecure(h *fasthttp.ResponseHeader) {
 		h.SetCookie(ck) // replaces the cookie of the same name
 		fasthttp.ReleaseCookie(ck)
 	}
-}
-
-// jsonMustBeUTF8 refuses a JSON request body that is not valid UTF-8 with
-// 400. JSON text must be UTF-8 (RFC 8259), and Go's decoder would instead
-// turn each invalid byte into U+FFFD and let the value through, so a task
-// title with invalid bytes, refused as a form field, would be stored when
-// sent as JSON.
-func jsonMustBeUTF8(c *fiber.Ctx) error {
-	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
-	if strings.HasPrefix(ct, fiber.MIMEApplicationJSON) && !utf8.Valid(c.Body()) {
-		return fiber.NewError(fiber.StatusBadRequest, "The request body is not valid UTF-8.")
-	}
-	return c.Next()
 }

@@ -107,11 +107,22 @@ func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
 	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), 0, nil)
 }
 
+// showsAnswer reports whether the caller shows what a task function
+// returns: an htmx fragment or JSON. A plain form post is redirected back
+// to the page, which reads the list itself, so the functions skip the
+// reads that only the answer needs.
+func showsAnswer(c *fiber.Ctx) bool {
+	return fiberfn.WantsFragment(c) || fiberfn.WantsJSON(c)
+}
+
 // changed is the result of a function that changed (or deleted, when
 // deleted) task t: its row if the list's filter still shows it, and the
 // list's new counts. htmx callers get the summary and an empty error slot
 // out of band.
 func changed(c *fiber.Ctx, u *User, t Task, filter string, deleted bool) (*TaskResult, error) {
+	if !showsAnswer(c) {
+		return &TaskResult{}, nil
+	}
 	n, err := fiberfn.ExpectContext[*Store](c).Counts(u.ID)
 	if err != nil {
 		return nil, err
@@ -175,10 +186,10 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	if err != nil {
 		return nil, taskErr(err)
 	}
-	if !fiberfn.WantsFragment(c) && !fiberfn.WantsJSON(c) {
+	if !showsAnswer(c) {
 		// A plain post came from the page with the row in edit mode
 		// (?edit=ID): back to the list, at the row, in view mode.
-		if err := fiberfn.Redirect(c, listURL(requestFilter(c, in.Filter), t.ID)); err != nil {
+		if err := fiberfn.Redirect(c, listURL(requestFilter(c, in.Filter), 0, t.ID)); err != nil {
 			return nil, err
 		}
 	}
@@ -200,6 +211,9 @@ func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {
 	u := userOf(c)
 	if _, err := fiberfn.ExpectContext[*Store](c).ClearDone(u.ID); err != nil {
 		return nil, err
+	}
+	if !showsAnswer(c) {
+		return &TaskList{}, nil
 	}
 	return taskList(c, u, in.Filter)
 }

@@ -104,14 +104,6 @@ type TaskResult struct {
 	Row *TaskRow `json:"-"`
 }
 
-// filterQuery is the query prefix of a filter ("filter=open&").
-func filterQuery(f Filter) string {
-	if f == FilterAll {
-		return ""
-	}
-	return "filter=" + string(f) + "&"
-}
-
 // rowFilter is the filter as rows keep it in their links: empty for all.
 func rowFilter(f Filter) string {
 	if f == FilterAll {
@@ -120,14 +112,18 @@ func rowFilter(f Filter) string {
 	return string(f)
 }
 
-// listURL is the home page with the filter, at the task's row when id > 0.
-func listURL(f Filter, id int64) string {
-	u := "/"
+// listURL is the home page with the filter, with the row of task edit in
+// edit mode when edit > 0, scrolled to the row of task at when at > 0.
+func listURL(f Filter, edit, at int64) string {
+	u, sep := "/", "?"
 	if f != FilterAll {
-		u += "?filter=" + string(f)
+		u, sep = "/?filter="+string(f), "&"
 	}
-	if id > 0 {
-		u += "#task-" + strconv.FormatInt(id, 10)
+	if edit > 0 {
+		u += sep + "edit=" + strconv.FormatInt(edit, 10)
+	}
+	if at > 0 {
+		u += "#task-" + strconv.FormatInt(at, 10)
 	}
 	return u
 }
