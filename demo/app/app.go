@@ -58,8 +58,9 @@ type Options struct {
 	SecureCookies bool
 
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
-	// whose X-Forwarded-Proto (the request's scheme) and X-Forwarded-For
-	// (the client address, for throttling) the app believes, through
+	// whose Forwarded or X-Forwarded-Proto (the request's scheme, read by
+	// fiberfn.IsHTTPS) and X-Forwarded-For (the client address, for
+	// throttling) the app believes, through
 	// Fiber's EnableTrustedProxyCheck. Empty: nobody's; the connection's
 	// own address and scheme count.
 	TrustedProxies []string
