@@ -113,7 +113,7 @@ var belowTheApp = []struct {
 	{"unknown method (Fiber's own answer)", "BREW / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400},
 	{"headers over the read buffer", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 5000) + "\r\n\r\n", 431},
 	{"bad chunk size", "POST /api/add_task HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n", 400},
-	{"chunk shorter than announced", "POST /api/add_task HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab\r\n0\r\n\r\n", 400},
+	{"chunk size and data disagree", "POST /api/add_task HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab\r\n0\r\n\r\n", 400},
 	{"space in a header name", "GET / HTTP/1.1\r\nHost: x\r\nBad Name: x\r\n\r\n", 400},
 	{"space before the colon", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 0\r\n\r\n", 400},
 	{"Content-Length not a number", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400},
