@@ -13,7 +13,8 @@
 //     chunked win silently);
 //   - a Transfer-Encoding whose last coding is not chunked, or that names
 //     chunked twice (fasthttp reads any value but "identity" as chunked,
-//     "xchunked" included);
+//     "xchunked" included), or any Transfer-Encoding on an HTTP/1.0
+//     request (RFC 9112 section 6.1: its framing is faulty);
 //   - more than one Host header (fasthttp takes the last);
 //   - NUL or a bare CR in a header, or a header folded onto the next line
 //     (obs-fold), which RFC 9110 section 5.5 and RFC 9112 section 5.2 let
@@ -46,7 +47,7 @@ func New(config ...Config) fiber.Handler {
 		if cfg.Next != nil && cfg.Next(c) {
 			return c.Next()
 		}
-		if status, why := check(c.Request().Header.RawHeaders()); status != 0 {
+		if status, why := check(c.Request().Header.RawHeaders(), c.Request().Header.IsHTTP11()); status != 0 {
 			c.Context().SetConnectionClose()
 			return fiber.NewError(status, http.StatusText(status)+": "+why)
 		}
@@ -55,9 +56,9 @@ func New(config ...Config) fiber.Handler {
 }
 
 // check reads a raw header block ("Name: value" lines, each ending in LF
-// or CRLF, then an empty line) and returns 0, or the status and reason
-// that refuse it.
-func check(raw []byte) (status int, why string) {
+// or CRLF, then an empty line) of an HTTP/1.1 request (or, when http11 is
+// false, HTTP/1.0) and returns 0, or the status and reason that refuse it.
+func check(raw []byte, http11 bool) (status int, why string) {
 	if bytes.IndexByte(raw, 0) >= 0 {
 		return http.StatusBadRequest, "control character in a header"
 	}
@@ -106,6 +107,8 @@ func check(raw []byte) (status int, why string) {
 		return http.StatusBadRequest, "more than one Content-Length header"
 	case host > 1:
 		return http.StatusBadRequest, "more than one Host header"
+	case transferEncoding > 0 && !http11:
+		return http.StatusBadRequest, "Transfer-Encoding in an HTTP/1.0 request"
 	case transferEncoding > 0 && contentLength > 0:
 		return http.StatusBadRequest, "both Content-Length and Transfer-Encoding"
 	case transferEncoding > 0 && (!codings.chunkedLast || codings.chunked > 1):

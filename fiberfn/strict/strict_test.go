@@ -15,6 +15,15 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
+func TestCheckHTTP10(t *testing.T) {
+	if status, _ := check([]byte("Transfer-Encoding: chunked\r\n\r\n"), false); status != 400 {
+		t.Errorf("HTTP/1.0 with Transfer-Encoding: %d, want 400", status)
+	}
+	if status, _ := check([]byte("Content-Length: 3\r\n\r\n"), false); status != 0 {
+		t.Errorf("HTTP/1.0 with Content-Length: %d, want 0", status)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -49,7 +58,7 @@ func TestCheck(t *testing.T) {
 		{"CR in the last line", "Host: a\r\nX: \r", 400},
 	}
 	for _, tt := range tests {
-		if status, why := check([]byte(tt.raw)); status != tt.status || (status != 0) != (why != "") {
+		if status, why := check([]byte(tt.raw), true); status != tt.status || (status != 0) != (why != "") {
 			t.Errorf("%s: check = %d %q, want %d", tt.name, status, why, tt.status)
 		}
 	}
