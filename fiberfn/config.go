@@ -33,10 +33,15 @@ type Config struct {
 	// Optional. Default: false
 	DisableOriginCheck bool
 
-	// AllowedRedirectHosts are hosts ("accounts.example.com") that
-	// [Redirect] may send a browser to with an absolute http(s) URL.
-	// Relative targets and absolute URLs of the request's own host are
-	// always allowed.
+	// AllowedRedirectHosts are hosts ("accounts.example.com", or with a
+	// port, "accounts.example.com:8443") that [Redirect] may send a browser
+	// to with an absolute http(s) URL. Relative targets and absolute URLs
+	// of the request's own host are always allowed.
+	//
+	// A request that came over HTTPS is never redirected to plain http://
+	// (a downgrade), whatever the host, except to loopback hosts and to
+	// hosts listed here with the scheme written out, "http://legacy.example",
+	// for a site that has no HTTPS.
 	//
 	// Optional. Default: nil
 	AllowedRedirectHosts []string
@@ -88,7 +93,7 @@ type Config struct {
 
 	// SecureCookies marks every cookie fiberfn sets, and every cookie set
 	// through [ResponseOptions.SetCookie], Secure. Without it they are
-	// Secure when the request came over HTTPS (c.Protocol(), which honours
+	// Secure when the request came over HTTPS ([IsHTTPS], which honours
 	// Fiber's trusted-proxy settings).
 	//
 	// Optional. Default: false

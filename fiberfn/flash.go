@@ -81,27 +81,12 @@ func Flash(c *fiber.Ctx) *FormState {
 }
 
 // encodeFlash returns the flash cookie's payload for f, dropping what does
-// not fit the cap: first the values, then the field messages, then the
-// tail of the message.
+// not fit the cap (see fitFlash: the longest free-text values first) and
+// logging what was dropped.
 func (p *plugin) encodeFlash(c *fiber.Ctx, f *FormState) string {
 	limit := p.flashLimit(c)
-	enc := func() string {
-		b, _ := json.Marshal(f)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	s := enc()
-	if len(s)+signatureOverhead > limit {
-		f.Values = nil
-		s = enc()
-	}
-	if len(s)+signatureOverhead > limit {
-		f.Fields = nil
-		s = enc()
-	}
-	for len(s)+signatureOverhead > limit && len(f.Message) > 0 {
-		f.Message = truncateUTF8(f.Message, len(f.Message)/2)
-		s = enc()
-	}
+	s, cut := fitFlash(f, limit-signatureOverhead, p.hiddenFields(f.Fn))
+	p.logFlashCut(f.Fn, limit, cut)
 	return s
 }
 

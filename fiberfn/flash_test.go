@@ -1,6 +1,8 @@
 package fiberfn
 
 import (
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -10,7 +12,7 @@ import (
 )
 
 func TestFlashEncoding(t *testing.T) {
-	p := &plugin{cfg: configDefault(), signer: signer{keys: [][]byte{[]byte(strings.Repeat("k", 32))}}}
+	p := &plugin{cfg: configDefault(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), signer: signer{keys: [][]byte{[]byte(strings.Repeat("k", 32))}}}
 	app := fiber.New()
 	c := app.AcquireCtx(&fasthttp.RequestCtx{})
 	defer app.ReleaseCtx(c)

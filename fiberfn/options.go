@@ -12,6 +12,7 @@ type meta struct {
 	errorSwap     string
 	bodyLimit     int
 	sensitive     []string
+	hidden        []string // kept in an over-cap flash (flash_cap.go)
 	fallbackPage  string
 	once          bool
 	guards        []func(*fiber.Ctx) error

@@ -19,8 +19,9 @@ const RedirectHeader = "Fiberfn-Redirect"
 // a target that a browser would take somewhere it should not go: another
 // host not in [Config].AllowedRedirectHosts (also when written as
 // "//host", "/\host" or with tabs, newlines or leading spaces, which
-// browsers drop), a scheme other than http and https, or credentials in the
-// URL.
+// browsers drop), a scheme other than http and https, credentials in the
+// URL, or a plain http:// URL when the request came over HTTPS (a
+// downgrade; see [Config].AllowedRedirectHosts for the exceptions).
 var ErrRedirectRefused = errors.New("fiberfn: redirect target refused")
 
 // ErrNoPlugin is returned by [Redirect] and [Navigate] when the request did
@@ -48,9 +49,12 @@ type redirect struct {
 //     target in the [RedirectHeader] header.
 //
 // Relative targets and URLs of the request's own host are allowed; other
-// hosts only when listed in [Config].AllowedRedirectHosts. The target is
-// read as a browser reads it (see [ErrRedirectRefused]). A refused target
-// is not used and the returned error wraps ErrRedirectRefused.
+// hosts only when listed in [Config].AllowedRedirectHosts. A request that
+// came over HTTPS ([IsHTTPS]) is never sent to a plain http:// URL, of
+// its own host or any other, except loopback hosts and hosts allowed for
+// plain HTTP. The target is read as a browser reads it (see
+// [ErrRedirectRefused]). A refused target is not used and the returned
+// error wraps ErrRedirectRefused.
 func Redirect(c *fiber.Ctx, location string) error {
 	return setRedirect(c, location, false)
 }
@@ -68,7 +72,8 @@ func setRedirect(c *fiber.Ctx, location string, navigate bool) error {
 	if st.plugin == nil {
 		return ErrNoPlugin
 	}
-	target, offsite, err := checkRedirect(location, string(c.Request().Header.Host()), st.plugin.cfg.AllowedRedirectHosts)
+	fromHTTPS := !isPlainPath(location) && IsHTTPS(c) // a plain path keeps the scheme
+	target, offsite, err := checkRedirectFrom(location, string(c.Request().Header.Host()), fromHTTPS, st.plugin.cfg.AllowedRedirectHosts)
 	if err != nil {
 		return err
 	}

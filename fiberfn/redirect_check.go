@@ -1,20 +1,34 @@
 package fiberfn
 
 import (
+	"net"
 	"net/url"
 	"strings"
 )
 
-// checkRedirect reads location as a browser does (the WHATWG URL parser:
-// leading and trailing C0 controls and spaces stripped, tabs and newlines
-// dropped anywhere, a backslash read as a slash) and accepts it when the
-// result stays on host (the request's Host, host[:port]) or goes to an
-// allowed host. It returns the target as the browser reads it, which is
-// what is sent, and whether it leaves host.
+// checkRedirect is [checkRedirectFrom] for a request that did not come
+// over HTTPS (or whose scheme does not matter: a plain path).
+func checkRedirect(location, host string, allowedHosts []string) (target string, offsite bool, err error) {
+	return checkRedirectFrom(location, host, false, allowedHosts)
+}
+
+// checkRedirectFrom reads location as a browser does (the WHATWG URL
+// parser: leading and trailing C0 controls and spaces stripped, tabs and
+// newlines dropped anywhere, a backslash read as a slash) and accepts it
+// when the result stays on host (the request's Host, host[:port]; a
+// scheme's default port written out counts as the same host) or goes to
+// an allowed host. It returns the target as the browser reads it, which
+// is what is sent, and whether it leaves host.
+//
+// When the request came over HTTPS (fromHTTPS), a plain http:// target is
+// a downgrade and is refused, on this host and every other, unless its
+// host is loopback (127.0.0.0/8, ::1, localhost: browsers treat those as
+// secure contexts, and native apps receive OAuth redirects there, RFC
+// 8252) or is allowed for plain HTTP by an entry written "http://host".
 //
 // It is stricter than a browser where a browser is lenient in ways that are
 // easy to get wrong: an absolute URL must be written scheme://host.
-func checkRedirect(location, host string, allowedHosts []string) (target string, offsite bool, err error) {
+func checkRedirectFrom(location, host string, fromHTTPS bool, allowedHosts []string) (target string, offsite bool, err error) {
 	if isPlainPath(location) {
 		return location, false, nil // "/tasks?x=1": the common case, one pass
 	}
@@ -50,15 +64,70 @@ func checkRedirect(location, host string, allowedHosts []string) (target string,
 	if u.User != nil || strings.Contains(u.Host, "@") {
 		return "", false, refused(location, "credentials in URL")
 	}
-	if host != "" && strings.EqualFold(u.Host, host) {
+	if fromHTTPS && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) && !allowedHost(u, allowedHosts, true) {
+		return "", false, refused(location, "a request that came over HTTPS is not redirected to plain http://")
+	}
+	if host != "" && sameHost(u, host, fromHTTPS) {
 		return s, false, nil
 	}
-	for _, h := range allowedHosts {
-		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
-			return s, true, nil
-		}
+	if allowedHost(u, allowedHosts, false) {
+		return s, true, nil
 	}
 	return "", false, refused(location, "host "+u.Host+" is not allowed")
+}
+
+// sameHost reports whether the target u is on host, the request's Host
+// (whose scheme is https when fromHTTPS). An explicit default port
+// (":443" for https, ":80" for http) is the same host as none.
+func sameHost(u *url.URL, host string, fromHTTPS bool) bool {
+	if strings.EqualFold(u.Host, host) {
+		return true
+	}
+	reqScheme := "http"
+	if fromHTTPS {
+		reqScheme = "https"
+	}
+	return strings.EqualFold(withoutDefaultPort(u.Host, u.Scheme), withoutDefaultPort(host, reqScheme))
+}
+
+// withoutDefaultPort removes scheme's default port from host[:port].
+func withoutDefaultPort(hostport, scheme string) string {
+	port := ":80"
+	if scheme == "https" {
+		port = ":443"
+	}
+	return strings.TrimSuffix(hostport, port)
+}
+
+// allowedHost reports whether u's host (host:port, or the host name
+// alone) is listed in allowed. An entry is "host", "host:port" or, to
+// allow plain-HTTP targets from HTTPS requests too, "http://host" or
+// "http://host:port"; plainOnly keeps only the latter.
+func allowedHost(u *url.URL, allowed []string, plainOnly bool) bool {
+	for _, h := range allowed {
+		plain := len(h) > len("http://") && strings.EqualFold(h[:len("http://")], "http://")
+		if plain {
+			h = strings.TrimSuffix(h[len("http://"):], "/")
+		}
+		if plainOnly && !plain {
+			continue
+		}
+		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLoopbackHost reports whether a URL's host name is loopback: an
+// address in 127.0.0.0/8, ::1, or localhost and its subdomains, which
+// browsers treat as potentially trustworthy over plain HTTP.
+func isLoopbackHost(name string) bool {
+	if ip := net.ParseIP(name); ip != nil {
+		return ip.IsLoopback()
+	}
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	return name == "localhost" || strings.HasSuffix(name, ".localhost")
 }
 
 // isPlainPath reports whether s is a path on this site that a browser reads

@@ -215,12 +215,17 @@ func (f *Fn[In, Out]) Call(c *fiber.Ctx, in In) (Out, error) {
 }
 
 // Form returns the state of the function's form for a page: the failed
-// plain post carried over by [Flash] when it was this function's, else a
-// fresh state holding initial (which may be nil). Its result is never nil,
-// so templates can call its methods directly.
+// plain post carried over by [Flash] when it was this function's, with
+// initial (which may be nil) under its values, else a fresh state holding
+// initial. A value the user sent wins, even an empty one; initial fills
+// the fields the post did not carry and those the flash had to drop to
+// fit its cap ([Config].FlashMaxBytes), so an edit form stays an edit
+// form. A checkbox (a bool field of In) that the post did not carry was
+// left unchecked and does not take initial's value. Its result is never
+// nil, so templates can call its methods directly.
 func (f *Fn[In, Out]) Form(c *fiber.Ctx, initial map[string]string) *FormState {
 	if fs := Flash(c).For(f.name); fs != nil {
-		return fs
+		return fs.withInitial(initial, f.dec.checkboxNames())
 	}
 	return &FormState{Fn: f.name, Values: initial}
 }

@@ -126,5 +126,5 @@ func Response(c *fiber.Ctx) *ResponseOptions {
 
 // secure reports whether the cookies of this answer are marked Secure.
 func (p *plugin) secure(c *fiber.Ctx) bool {
-	return p.cfg.SecureCookies || c.Protocol() == "https"
+	return p.cfg.SecureCookies || IsHTTPS(c)
 }

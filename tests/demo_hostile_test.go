@@ -252,3 +252,83 @@ func TestDemoHostileInputSweep(t *testing.T) {
 		t.Errorf("alice after the sweep: %d", r.Status)
 	}
 }
+
+// TestDemoHostileRawTCPSweep sends every server function, over raw TCP
+// with a logged-in session, the requests that Go's client cannot send:
+// ambiguous framing (fiberfn/strict refuses it) and requests that fasthttp
+// cannot read (answered below the app). Each answer is a 4xx (501 for an
+// unknown transfer coding) that closes the connection and carries the
+// same security headers as every other answer; nothing is logged as an
+// error and the protected tables are unchanged (issue 17 items 8 and 9).
+func TestDemoHostileRawTCPSweep(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{Throttle: app.Throttle{AccountFailures: 1 << 20, AddressAttempts: 1 << 20}})
+	ref := referenceHeaders(t, d)
+	alice := newPlainClient(t, d.URL)
+	alice.signup("alice", "alice-password")
+	alice.get("/")
+	alice.post("/api/add_task", url.Values{"title": {"first"}})
+	cookie := alice.cookie(app.SessionCookie)
+	id := fmt.Sprint(d.tasks("alice")[0].ID)
+	before := tableChecksum(t, d.App.DB(), protectedTables...)
+
+	bodies := map[string]string{
+		"signup":          "username=mallory&password=mallory-password&confirm_password=mallory-password",
+		"login":           "username=alice&password=alice-password",
+		"logout":          "",
+		"change_password": "current_password=alice-password&new_password=new-password-1&confirm_password=new-password-1",
+		"add_task":        "title=raw",
+		"rename_task":     "id=" + id + "&title=raw",
+		"toggle_task":     "id=" + id + "&done=true",
+		"delete_task":     "id=" + id,
+		"clear_completed": "filter=all",
+	}
+	malformed := []struct{ name, headers, body string }{
+		{"bad chunk size", "Transfer-Encoding: chunked\r\n", "zz\r\n\r\n"},
+		{"chunk size and data disagree", "Transfer-Encoding: chunked\r\n", "5\r\nab\r\n0\r\n\r\n"},
+		{"Content-Length not a number", "Content-Length: 1e3\r\n", ""},
+		{"Content-Length negative", "Content-Length: -1\r\n", ""},
+		{"Content-Length over the body limit", "Content-Length: " + fmt.Sprint(app.BodyLimit+1) + "\r\n", ""},
+		{"space in a header name", "X Note: a\r\nContent-Length: 0\r\n", ""},
+		{"headers over the read buffer", "X-Big: " + strings.Repeat("b", 5000) + "\r\nContent-Length: 0\r\n", ""},
+	}
+	total := 0
+	expect := func(name string, answers []rawAnswer, closed bool, statuses ...int) {
+		t.Helper()
+		total++
+		if len(answers) != 1 || !closed {
+			t.Errorf("%s: %d answers, connection closed %v; want one answer and a closed connection", name, len(answers), closed)
+			return
+		}
+		a := answers[0]
+		ok := false
+		for _, s := range statuses {
+			ok = ok || a.Status == s
+		}
+		if !ok || strings.TrimSpace(a.Body) == "" {
+			t.Errorf("%s: %d %q, want one of %v with a message", name, a.Status, a.Body, statuses)
+		}
+		checkSecurityHeaders(t, name, a.Header, ref)
+	}
+	for fn, body := range bodies {
+		path := "/api/" + fn
+		for _, tc := range ambiguousFraming {
+			answers, closed := rawExchange(t, d.URL, framedPost(d, path, cookie, tc.headers, body))
+			expect(fn+"/"+tc.name, answers, closed, tc.status)
+		}
+		for _, tc := range malformed {
+			raw := strings.Replace(framedPost(d, path, cookie, "", ""), "\r\n\r\n", "\r\n"+tc.headers+"\r\n", 1) + tc.body
+			answers, closed := rawExchange(t, d.URL, raw)
+			expect(fn+"/"+tc.name, answers, closed, 400, 413, 431)
+		}
+		answers, closed := rawExchange(t, d.URL, strings.Replace(framedPost(d, path, cookie, "Content-Length: {n}\r\nConnection: close\r\n", body), "POST ", "BREW ", 1))
+		expect(fn+"/unknown method", answers, closed, 400)
+	}
+	t.Logf("%d raw requests over %d server functions", total, len(bodies))
+	if after := tableChecksum(t, d.App.DB(), protectedTables...); after != before {
+		t.Errorf("the database changed: checksum %s before, %s after", before, after)
+	}
+	if r := alice.post("/api/add_task", url.Values{"title": {"after the raw sweep"}}); r.Status != http.StatusOK {
+		t.Errorf("alice after the sweep: %d", r.Status)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/fiberfn/fiberfn/fiberfn/strict"
 	"github.com/fiberfn/fiberfn/public"
 	"github.com/fiberfn/fiberfn/templates"
 	"github.com/gofiber/fiber/v2"
@@ -58,8 +59,9 @@ type Options struct {
 	SecureCookies bool
 
 	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
-	// whose X-Forwarded-Proto (the request's scheme) and X-Forwarded-For
-	// (the client address, for throttling) the app believes, through
+	// whose Forwarded or X-Forwarded-Proto (the request's scheme, read by
+	// fiberfn.IsHTTPS) and X-Forwarded-For (the client address, for
+	// throttling) the app believes, through
 	// Fiber's EnableTrustedProxyCheck. Empty: nobody's; the connection's
 	// own address and scheme count.
 	TrustedProxies []string
@@ -217,7 +219,14 @@ func New(opts Options) (*App, error) {
 		// connection's), never the header's raw text.
 		EnableIPValidation: true,
 	})
+	// Answers written below the app (malformed requests) get the same
+	// headers as every other answer (server_answers.go).
+	guardServerAnswers(a.Fiber, securityHeaders(), noStore)
 	a.Fiber.Use(recover.New())
+	// Requests whose length a proxy in front could read differently (two
+	// Content-Length headers, Content-Length with Transfer-Encoding...)
+	// are refused before anything else runs.
+	a.Fiber.Use(strict.New())
 	// Compression of every answer whose type compresses (HTML, CSS, JS,
 	// SVG): brotli, else gzip, else deflate, as the browser accepts.
 	a.Fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault}))

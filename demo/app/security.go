@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 
+	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/valyala/fasthttp"
@@ -24,13 +25,19 @@ const ContentSecurityPolicy = "default-src 'none'; " +
 	"base-uri 'none'; " +
 	"object-src 'none'"
 
+// HSTS is the Strict-Transport-Security value of answers to HTTPS
+// requests: 180 days, this host only.
+const HSTS = "max-age=15552000"
+
 // securityHeaders sets the headers every response should have, through
 // Fiber's helmet middleware: the CSP above, nosniff, no framing, a
 // same-origin Referer (fiberfn sends a no-JavaScript form post back to
 // the same-origin Referer, so it must not be "no-referrer"), and HSTS on
-// HTTPS requests.
+// HTTPS requests. HSTS is set here rather than by helmet, which reads
+// c.Protocol() and so misses "X-Forwarded-Proto: HTTPS" and Forwarded;
+// fiberfn.IsHTTPS reads both (from trusted proxies only).
 func securityHeaders() fiber.Handler {
-	return helmet.New(helmet.Config{
+	h := helmet.New(helmet.Config{
 		ContentSecurityPolicy:     ContentSecurityPolicy,
 		XFrameOptions:             "DENY",
 		ReferrerPolicy:            "same-origin",
@@ -38,9 +45,13 @@ func securityHeaders() fiber.Handler {
 		CrossOriginOpenerPolicy:   "same-origin",
 		CrossOriginResourcePolicy: "same-origin",
 		PermissionPolicy:          "camera=(), microphone=(), geolocation=(), payment=()",
-		HSTSMaxAge:                180 * 24 * 3600,
-		HSTSExcludeSubdomains:     true,
 	})
+	return func(c *fiber.Ctx) error {
+		if fiberfn.IsHTTPS(c) {
+			c.Set(fiber.HeaderStrictTransportSecurity, HSTS)
+		}
+		return h(c)
+	}
 }
 
 // isStatic reports whether the request is for a static file under
@@ -68,15 +79,15 @@ func noStore(c *fiber.Ctx) error {
 
 // secureCookies returns a middleware that marks every cookie of the
 // response Secure when always is set or when the request came over HTTPS
-// (c.Protocol, which trusts X-Forwarded-Proto only from the proxies in
-// Fiber's TrustedProxies). fiberfn marks its own cookies (flash, notice)
+// (fiberfn.IsHTTPS, which believes X-Forwarded-Proto and Forwarded only
+// from the proxies in Fiber's TrustedProxies). fiberfn marks its own cookies (flash, notice)
 // by the same rule (Config.SecureCookies); this covers the others, the
 // session cookie above all, whoever set them, because it runs after the
 // handler and the fiberfn plugin have finished.
 func secureCookies(always bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		err := c.Next()
-		if !always && c.Protocol() != "https" {
+		if !always && !fiberfn.IsHTTPS(c) {
 			return err
 		}
 		markCookiesSecure(&c.Response().Header)
