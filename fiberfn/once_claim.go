@@ -138,7 +138,9 @@ func (s *onceStore) acquire(ctx context.Context, key string, ttl time.Duration) 
 		res, err := s.store.Claim(ctx, key, runID, s.lease, ttl)
 		if err == nil && res.Status == ClaimWon {
 			cl := &onceClaim{s: s, key: key, runID: runID, ttl: ttl, done: done}
+			cl.mu.Lock()
 			cl.renewal = time.AfterFunc(s.lease/3, cl.renew)
+			cl.mu.Unlock()
 			return cl, res, nil
 		}
 		s.unmark(key, done)
@@ -183,24 +185,31 @@ func (s *onceStore) unmark(key string, done chan struct{}) {
 
 // onceClaim is the right of one request to run a once-only function.
 type onceClaim struct {
-	s       *onceStore
-	key     string
-	runID   string
-	ttl     time.Duration
-	digest  string
-	done    chan struct{}
+	s      *onceStore
+	key    string
+	runID  string
+	ttl    time.Duration
+	digest string
+	done   chan struct{}
+
+	mu      sync.Mutex // guards renewal and ended
 	renewal *time.Timer
-	ended   atomic.Bool
+	ended   bool
 }
 
 // renew extends the claim's lease while the function runs, every third of
 // the lease, until the claim ends.
 func (cl *onceClaim) renew() {
-	if cl.ended.Load() {
+	cl.mu.Lock()
+	ended := cl.ended
+	cl.mu.Unlock()
+	if ended {
 		return
 	}
 	ok, err := cl.s.store.Renew(context.Background(), cl.key, cl.runID, cl.s.lease)
-	if err == nil && !ok || cl.ended.Load() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.ended || err == nil && !ok {
 		return // answered, released, or lost: nothing left to renew
 	}
 	// After an error, try again: the lease may still be saved.
@@ -210,8 +219,10 @@ func (cl *onceClaim) renew() {
 // end stops the renewals and wakes the requests of this process waiting
 // for the key.
 func (cl *onceClaim) end() {
-	cl.ended.Store(true)
+	cl.mu.Lock()
+	cl.ended = true
 	cl.renewal.Stop()
+	cl.mu.Unlock()
 	cl.s.unmark(cl.key, cl.done)
 }
 
