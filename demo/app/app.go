@@ -19,13 +19,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fiberfn/fiberfn/ext/sqlstore"
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/fiberfn/fiberfn/public"
 	"github.com/fiberfn/fiberfn/templates"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/storage/sqlite3/v2"
 	"github.com/gofiber/template/html/v2"
 )
 
@@ -106,7 +106,7 @@ type App struct {
 	db         *sql.DB
 	passwords  *Passwords
 	sessions   *Sessions
-	once       *sqlite3.Storage
+	once       *sqlstore.Store
 	throttle   *throttle
 	checkpoint *checkpointer
 	htmxScript string
@@ -235,7 +235,8 @@ func New(opts Options) (*App, error) {
 		Logger:        opts.Logger,
 		Keys:          a.Keys,
 		SecureCookies: opts.SecureCookies,
-		OnceStorage:   a.once,
+		OnceStore:     a.once,
+		OnceScope:     onceScope,
 	}))
 	a.registerPages()
 	return a, nil
