@@ -150,3 +150,14 @@ func withTestClient(hr *http.Request) {
 func sealForTest(sg signer, purpose, value string) string {
 	return sg.seal(purpose, "c:"+testClient, time.Now().Add(cookieLifetime), value)
 }
+
+// alterSignature changes one character inside the signature of a signed
+// value (not the last, whose low bits base64 ignores).
+func alterSignature(signed string) string {
+	i := len(signed) - 10
+	c := byte('A')
+	if signed[i] == 'A' {
+		c = 'B'
+	}
+	return signed[:i] + string(c) + signed[i+1:]
+}

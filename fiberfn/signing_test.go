@@ -96,7 +96,7 @@ func TestFlashSigned(t *testing.T) {
 		"notice purpose":     sg.sign(purposeNotice, value),
 		"once purpose":       sg.sign(purposeOnce, value),
 		"value altered":      state("s_add", "Forgee") + good[dot:],
-		"signature altered":  good[:len(good)-1] + map[bool]string{true: "B", false: "A"}[good[len(good)-1] == 'A'],
+		"signature altered":  alterSignature(good),
 		"signature short":    good[:len(good)-4],
 		"empty signature":    value + ".",
 		"not base64":         sg.sign(purposeFlash, "!!!"),
