@@ -249,3 +249,34 @@ func ExampleNavigate() {
 	// 200 {"path":"/step/2","target":"body","headers":{"HX-Request-Type":"full"}}
 	// 302 /step/2
 }
+
+// Several instances of an app share one OnceStore (here two apps in one
+// process and the in-memory store; across processes, ext/sqlstore or
+// ext/redisstore) and their signing keys: a key sent to one and retried on
+// the other runs once, and only its client gets the stored answer.
+func ExampleOnceStore() {
+	store := fiberfn.NewMemoryOnceStore()
+	keys := [][]byte{[]byte("the instances' shared signing key, 32+ bytes")}
+	runs := 0
+	instance := func() *fiber.App {
+		reg := fiberfn.NewRegistry()
+		fiberfn.RegisterOn(reg, "pay", func(c *fiber.Ctx, in struct{}) (int, error) {
+			runs++
+			return runs, nil
+		}, fiberfn.OnceOnly())
+		return exampleApp(reg, fiberfn.Config{OnceStore: store, Keys: keys})
+	}
+	a, b := instance(), instance()
+	send := func(app *fiber.App, client string) {
+		resp, body := call(app, "POST", "/api/pay", "{}", "Content-Type", "application/json",
+			"Idempotency-Key", "order-7", "Cookie", "fiberfn_client="+client)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(resp.StatusCode, " ", body, " ", resp.Header.Get(fiberfn.ReplayedHeader))))
+	}
+	send(a, "ann-client-00000000000")
+	send(b, "ann-client-00000000000") // ann's retry on the other instance
+	send(b, "bob-client-00000000000") // bob with ann's key: his own run
+	// Output:
+	// 200 1
+	// 200 1 true
+	// 200 2
+}
