@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/fiberfn/fiberfn v0.0.0
+	github.com/fiberfn/fiberfn/ext/sqlstore v0.0.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/storage/sqlite3/v2 v2.3.0
 	github.com/gofiber/template/html/v2 v2.1.3
@@ -29,4 +30,8 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 )
 
-replace github.com/fiberfn/fiberfn => ../
+replace (
+	github.com/fiberfn/fiberfn => ../
+	github.com/fiberfn/fiberfn/ext/sqlstore => ../ext/sqlstore
+	github.com/fiberfn/fiberfn/internal/testsvc => ../internal/testsvc
+)

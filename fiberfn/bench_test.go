@@ -1,6 +1,7 @@
 package fiberfn
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -188,5 +189,74 @@ func BenchmarkDecodeForm(b *testing.B) {
 			b.Fatal(err)
 		}
 		decodeSink = in
+	}
+}
+
+// benchOnceApp is the sign-in function of BenchmarkServerFunction made
+// once-only, on the default in-memory store.
+func benchOnceApp(b *testing.B) *fiber.App {
+	reg := NewRegistry()
+	RegisterOn(reg, "sign_in", func(c *fiber.Ctx, in signIn) (struct{}, error) {
+		sink = in
+		Response(c).SetCookie(&fiber.Cookie{Name: "user", Value: in.Username, HTTPOnly: true})
+		return struct{}{}, Redirect(c, "/welcome")
+	}, OnceOnly())
+	app := fiber.New()
+	app.Use(New(Config{Registry: reg}))
+	return app
+}
+
+// BenchmarkOnceOnly is BenchmarkServerFunction with OnceOnly: every
+// request has a fresh Idempotency-Key, so each claims its key, runs and
+// stores its answer (in memory).
+func BenchmarkOnceOnly(b *testing.B) {
+	h := benchOnceApp(b).Handler()
+	ctx := benchRequest("/api/sign_in")
+	ctx.Request.Header.Set("Cookie", "fiberfn_client=bench-client-000000000")
+	key := []byte("bench-key-")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ctx.Response.Reset()
+		ctx.Request.Header.SetBytesV("Idempotency-Key", strconv.AppendInt(key[:10], int64(i), 36))
+		h(ctx)
+	}
+	b.StopTimer()
+	if ctx.Response.StatusCode() != fiber.StatusFound || len(ctx.Response.Header.Peek(ReplayedHeader)) != 0 {
+		b.Fatalf("status %d, replayed %q", ctx.Response.StatusCode(), ctx.Response.Header.Peek(ReplayedHeader))
+	}
+}
+
+// BenchmarkOnceOnlyReplay sends one Idempotency-Key again and again: each
+// request after the first gets the stored answer.
+func BenchmarkOnceOnlyReplay(b *testing.B) {
+	h := benchOnceApp(b).Handler()
+	ctx := benchRequest("/api/sign_in")
+	ctx.Request.Header.Set("Cookie", "fiberfn_client=bench-client-000000000")
+	ctx.Request.Header.Set("Idempotency-Key", "one-key")
+	h(ctx)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ctx.Response.Reset()
+		h(ctx)
+	}
+	b.StopTimer()
+	if ctx.Response.StatusCode() != fiber.StatusFound || string(ctx.Response.Header.Peek(ReplayedHeader)) != "true" {
+		b.Fatalf("status %d, replayed %q", ctx.Response.StatusCode(), ctx.Response.Header.Peek(ReplayedHeader))
+	}
+}
+
+// BenchmarkAnswerCodec encodes and decodes the stored form of an htmx
+// answer of 2 KB (the size of the demo's add-task answer).
+func BenchmarkAnswerCodec(b *testing.B) {
+	a := onceAnswer{Caller: htmxPartial, Status: 200, Digest: "abcdefghijklmnop",
+		Headers: [][2]string{{"Content-Type", "text/html; charset=utf-8"}, {"Vary", varyValue}},
+		Body:    []byte(strings.Repeat(`<li id="task-42"><form><button name="done" value="true">Done</button><span>Buy milk</span></form></li>`, 20))}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := decodeAnswer(encodeAnswer(&a)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -251,7 +251,7 @@ func flashOf(t *testing.T, resp *http.Response) *FormState {
 	if ck == nil || ck.Value == "" {
 		return nil
 	}
-	f := decodeFlash(signer{keys: [][]byte{i8Key}}, ck.Value)
+	f := decodeFlash(signer{keys: [][]byte{i8Key}}, clientOf(resp), ck.Value)
 	if f == nil {
 		t.Errorf("flash cookie %q does not verify", ck.Value)
 	}

@@ -88,7 +88,10 @@ type Config struct {
 	// behind one load balancer must share their keys.
 	//
 	// Optional. Default: a random key per process (cookies and tokens
-	// then do not survive a restart and are not shared between instances)
+	// then do not survive a restart and are not shared between
+	// instances). Required with OnceStore or OnceStorage: New panics
+	// without it, since a store shared by instances (or kept across
+	// restarts) is useless when their tokens differ.
 	Keys [][]byte
 
 	// SecureCookies marks every cookie fiberfn sets, and every cookie set
@@ -121,26 +124,80 @@ type Config struct {
 	// 512 bytes
 	FlashMaxBytes int
 
-	// OnceStorage keeps the answers of once-only functions (see
-	// [OnceOnly]) by token. Use a shared storage (SQLite, Redis) for
-	// several instances or to keep tokens across restarts.
+	// ClientID returns the identity of the client making the request,
+	// for example a session id or, for JSON clients without cookies, the
+	// account of their API key. fiberfn binds per-client state to it: the
+	// flash and notice cookies are signed with it, and once-only answers
+	// are stored under it (unless OnceScope gives a value), so they are
+	// replayed only to the client that stored them. It must return the
+	// same value in the request that sets a flash or notice and in the
+	// next one (a session id that logging in renews would lose the
+	// login's notice). "" means: use the client cookie.
 	//
-	// Optional. Default: an in-memory storage
+	// Optional. Default: nil (the client cookie, see ClientCookie)
+	ClientID func(c *fiber.Ctx) string
+
+	// ClientCookie is the name of the cookie that identifies a client when
+	// ClientID gives no value: 128 random bits, set with the first HTML
+	// page, once-only request, flash or notice that needs it, for a year.
+	// It is named with the "__Host-" prefix when Secure.
+	//
+	// Optional. Default: "fiberfn_client"
+	ClientCookie string
+
+	// OnceStore keeps the claims and answers of once-only functions (see
+	// [OnceOnly]). Several instances of an app must share one, and share
+	// Keys: github.com/fiberfn/fiberfn/ext/redisstore and
+	// github.com/fiberfn/fiberfn/ext/sqlstore claim keys atomically in
+	// Redis, SQLite or PostgreSQL. New panics when OnceStore (or
+	// OnceStorage) is set and Keys is empty: with a random key per
+	// process, each instance would refuse the form tokens of the others.
+	//
+	// Optional. Default: [NewMemoryOnceStore] (this process only)
+	OnceStore OnceStore
+
+	// OnceStorage keeps the answers of once-only functions in a
+	// fiber.Storage. A fiber.Storage has no atomic operation, so the
+	// claims then stay in this process: two instances sharing the storage
+	// may both run a key sent to both at once (New logs a warning). A
+	// storage that also implements [OnceStore] is used as one.
+	//
+	// Deprecated: use OnceStore, with an adapter that claims atomically.
 	OnceStorage fiber.Storage
 
-	// OnceScope returns what makes a once-only key unique besides the key
-	// itself, typically the user or session id: an Idempotency-Key is
-	// chosen by the client, so without a scope two users who send the same
-	// key and body share one stored answer. Form tokens are made by the
-	// server and need no scope.
+	// OnceScope returns whose once-only keys a request's are, typically
+	// the user id: when it returns a value, form tokens and
+	// Idempotency-Keys are stored under it instead of the client identity
+	// (ClientID or the client cookie), so a user's retry from another
+	// device, or from a JSON client without cookies, is answered too.
+	// Return "" for requests it cannot place (no user yet).
 	//
-	// Optional. Default: nil (keys are scoped by function only)
+	// Optional. Default: nil (the client identity)
 	OnceScope func(c *fiber.Ctx) string
 
 	// OnceTTL is how long a once-only token is valid and its answer kept.
 	//
 	// Optional. Default: 24 hours
 	OnceTTL time.Duration
+
+	// OnceLease is how long a claim on a once-only key lasts without
+	// word from the instance running the function; the instance renews
+	// it every third of the lease while the function runs. A claim whose
+	// lease ran out with no answer stored means the instance died (or
+	// lost the store) between claiming the key and storing the answer:
+	// the key is never run again, and every later request with it gets
+	// 409. So a crash is noticed after at most one lease; instances'
+	// clocks (for the SQL store) must agree to well within it.
+	//
+	// Optional. Default: 10 seconds
+	OnceLease time.Duration
+
+	// OnceWait bounds how long a request waits for a first run of its key
+	// still in progress (on any instance) before it gets 409 with
+	// Retry-After.
+	//
+	// Optional. Default: 15 seconds
+	OnceWait time.Duration
 
 	// Logger receives unexpected errors and panics of server functions.
 	//
@@ -156,8 +213,17 @@ var ConfigDefault = Config{
 	ErrorSwap:      "innerHTML",
 	FlashCookie:    "fiberfn_flash",
 	NoticeCookie:   "fiberfn_notice",
+	ClientCookie:   "fiberfn_client",
 	OnceTTL:        24 * time.Hour,
+	OnceLease:      10 * time.Second,
+	OnceWait:       15 * time.Second,
 }
+
+// errSharedStoreNoKeys is the start-up panic of a shared once store
+// without shared keys.
+const errSharedStoreNoKeys = "fiberfn: Config.OnceStore (or OnceStorage) is set but Config.Keys is empty: " +
+	"the instances sharing a once-only store must share their signing keys, or each refuses the form tokens " +
+	"(and flash and notice cookies) of the others, and every restart refuses them all; set Config.Keys to the same keys on every instance"
 
 // minKeyLen is the shortest signing key accepted.
 const minKeyLen = 32
@@ -190,8 +256,17 @@ func configDefault(config ...Config) Config {
 	if cfg.NoticeCookie == "" {
 		cfg.NoticeCookie = ConfigDefault.NoticeCookie
 	}
+	if cfg.ClientCookie == "" {
+		cfg.ClientCookie = ConfigDefault.ClientCookie
+	}
 	if cfg.OnceTTL <= 0 {
 		cfg.OnceTTL = ConfigDefault.OnceTTL
+	}
+	if cfg.OnceLease <= 0 {
+		cfg.OnceLease = ConfigDefault.OnceLease
+	}
+	if cfg.OnceWait <= 0 {
+		cfg.OnceWait = ConfigDefault.OnceWait
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -202,6 +277,9 @@ func configDefault(config ...Config) Config {
 		}
 	}
 	if len(cfg.Keys) == 0 {
+		if cfg.OnceStore != nil || cfg.OnceStorage != nil {
+			panic(errSharedStoreNoKeys)
+		}
 		cfg.Keys = [][]byte{processKey()}
 	}
 	return cfg

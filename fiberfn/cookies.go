@@ -14,43 +14,58 @@ const (
 	purposeOnce   = "fiberfn-once"
 )
 
-// signatureOverhead is what signing adds to a value: "." and 43 characters.
-const signatureOverhead = 44
+// signatureOverhead is what sealing adds to a value: the expiry (six
+// base-36 digits until the year 2038, seven after) and "~" before it, "."
+// and 43 characters of signature after.
+const signatureOverhead = 8 + 44
 
 // cookieLifetime is how long a flash or notice waits for the next page.
 const cookieLifetime = time.Minute
 
 // setSignedCookie sets a short-lived, HTTP-only, SameSite=Lax cookie
-// holding value signed for purpose.
+// holding value sealed for purpose: signed together with the client's
+// identity (given a client cookie now if it has none) and the cookie's
+// expiry, so no other client, and no later request, accepts it. A Secure
+// cookie's name gets the __Host- prefix.
 func (p *plugin) setSignedCookie(c *fiber.Ctx, name, purpose, value string) {
+	secure := p.secure(c)
+	exp := time.Now().Add(cookieLifetime)
 	c.Cookie(&fiber.Cookie{
-		Name:     name,
-		Value:    p.signer.sign(purpose, value),
+		Name:     cookieName(name, secure),
+		Value:    p.signer.seal(purpose, p.ensureClientID(c), exp, value),
 		Path:     "/",
 		MaxAge:   int(cookieLifetime / time.Second),
-		Expires:  time.Now().Add(cookieLifetime),
+		Expires:  exp,
 		HTTPOnly: true,
-		Secure:   p.secure(c),
+		Secure:   secure,
 		SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }
 
 // takeCookie returns the plugin and the value of one of its one-time
-// cookies (name picks it from the config), and clears the cookie in this
-// response; the value is "" without the plugin or the cookie.
+// cookies (name picks it from the config; with the __Host- prefix on a
+// Secure request), and clears the cookie in this response; the value is ""
+// without the plugin or the cookie.
 func takeCookie(c *fiber.Ctx, name func(*Config) string) (*plugin, string) {
 	p := stateOf(c).plugin
 	if p == nil {
 		return nil, ""
 	}
-	raw := c.Cookies(name(&p.cfg))
+	full := cookieName(name(&p.cfg), p.secure(c))
+	raw := c.Cookies(full)
 	if raw != "" {
-		p.clearCookie(c, name(&p.cfg))
+		p.clearCookie(c, full)
 	}
 	return p, raw
 }
 
-// clearCookie expires a cookie fiberfn set.
+// openCookie returns the value of a cookie sealed for purpose, when it was
+// sealed for this client and has not expired.
+func (p *plugin) openCookie(c *fiber.Ctx, purpose, raw string) (string, bool) {
+	return p.signer.open(purpose, p.clientID(c), time.Now(), raw)
+}
+
+// clearCookie expires a cookie fiberfn set, by its full name.
 func (p *plugin) clearCookie(c *fiber.Ctx, name string) {
 	c.Cookie(&fiber.Cookie{
 		Name:     name,

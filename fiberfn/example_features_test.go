@@ -49,6 +49,15 @@ func call(app *fiber.App, method, path, body string, headers ...string) (*http.R
 
 const formType = "application/x-www-form-urlencoded"
 
+// cookies returns the cookies resp set, as a browser sends them back.
+func cookies(resp *http.Response) string {
+	var pairs []string
+	for _, ck := range resp.Cookies() {
+		pairs = append(pairs, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(pairs, "; ")
+}
+
 // New takes a Config in Fiber's style: unset fields get ConfigDefault's
 // values. Here plain redirects are 303 See Other and cookies always Secure.
 func ExampleNew() {
@@ -116,8 +125,9 @@ func ExampleFlash() {
 
 	resp, _ := call(app, "POST", add.Path(), "title=ab", "Content-Type", formType, "Referer", "http://example.com/")
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
-	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
-	_, page := call(app, "GET", "/", "", "Cookie", cookie)
+	// The browser sends back its cookies: the flash, and the client
+	// cookie the flash is bound to.
+	_, page := call(app, "GET", "/", "", "Cookie", cookies(resp))
 	fmt.Println(page)
 	// Output:
 	// 302 /
@@ -152,10 +162,11 @@ func ExampleOnceOnly() {
 	app := exampleApp(reg, fiberfn.Config{})
 	app.Get("/new", func(c *fiber.Ctx) error { return c.Render("add", nil) })
 
-	_, form := call(app, "GET", "/new", "")
+	page, form := call(app, "GET", "/new", "")
 	token := regexp.MustCompile(`value="([^"]+)"`).FindStringSubmatch(form)[1]
+	client := cookies(page) // the page gave the browser its client cookie
 	for i := 0; i < 3; i++ {
-		resp, _ := call(app, "POST", "/api/add_once", fiberfn.OnceField+"="+token, "Content-Type", formType)
+		resp, _ := call(app, "POST", "/api/add_once", fiberfn.OnceField+"="+token, "Content-Type", formType, "Cookie", client)
 		fmt.Println(strings.TrimSpace(fmt.Sprint(resp.StatusCode, " ", resp.Header.Get("Location"), " ", resp.Header.Get(fiberfn.ReplayedHeader))))
 	}
 	fmt.Println("runs:", runs)
@@ -213,8 +224,7 @@ func ExampleNotify() {
 	})
 
 	resp, _ := call(app, "POST", save.Path(), "")
-	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
-	_, page := call(app, "GET", "/", "", "Cookie", cookie)
+	_, page := call(app, "GET", "/", "", "Cookie", cookies(resp))
 	fmt.Println(page)
 	resp, _ = call(app, "POST", save.Path(), "", "HX-Request", "true")
 	fmt.Println(resp.Header.Get("HX-Trigger"))
@@ -238,4 +248,35 @@ func ExampleNavigate() {
 	// Output:
 	// 200 {"path":"/step/2","target":"body","headers":{"HX-Request-Type":"full"}}
 	// 302 /step/2
+}
+
+// Several instances of an app share one OnceStore (here two apps in one
+// process and the in-memory store; across processes, ext/sqlstore or
+// ext/redisstore) and their signing keys: a key sent to one and retried on
+// the other runs once, and only its client gets the stored answer.
+func ExampleOnceStore() {
+	store := fiberfn.NewMemoryOnceStore()
+	keys := [][]byte{[]byte("the instances' shared signing key, 32+ bytes")}
+	runs := 0
+	instance := func() *fiber.App {
+		reg := fiberfn.NewRegistry()
+		fiberfn.RegisterOn(reg, "pay", func(c *fiber.Ctx, in struct{}) (int, error) {
+			runs++
+			return runs, nil
+		}, fiberfn.OnceOnly())
+		return exampleApp(reg, fiberfn.Config{OnceStore: store, Keys: keys})
+	}
+	a, b := instance(), instance()
+	send := func(app *fiber.App, client string) {
+		resp, body := call(app, "POST", "/api/pay", "{}", "Content-Type", "application/json",
+			"Idempotency-Key", "order-7", "Cookie", "fiberfn_client="+client)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(resp.StatusCode, " ", body, " ", resp.Header.Get(fiberfn.ReplayedHeader))))
+	}
+	send(a, "ann-client-00000000000")
+	send(b, "ann-client-00000000000") // ann's retry on the other instance
+	send(b, "bob-client-00000000000") // bob with ann's key: his own run
+	// Output:
+	// 200 1
+	// 200 1 true
+	// 200 2
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -66,7 +67,8 @@ type flashKey struct{}
 // Flash returns the state of the form whose plain (no-JavaScript) post
 // failed just before this request, or nil. It is read once: the cookie
 // that carried it is cleared in this response. A cookie that is forged,
-// altered or signed with an unknown key is ignored.
+// altered, signed with an unknown key, made for another client (see
+// [Config].ClientID) or older than a minute is ignored.
 func Flash(c *fiber.Ctx) *FormState {
 	if f, ok := c.Locals(flashKey{}).(*FormState); ok {
 		return f
@@ -75,7 +77,7 @@ func Flash(c *fiber.Ctx) *FormState {
 	if raw == "" {
 		return nil
 	}
-	f := decodeFlash(p.signer, raw)
+	f := decodeFlash(p.signer, p.clientID(c), raw)
 	c.Locals(flashKey{}, f)
 	return f
 }
@@ -90,11 +92,13 @@ func (p *plugin) encodeFlash(c *fiber.Ctx, f *FormState) string {
 	return s
 }
 
-func decodeFlash(sg signer, signed string) *FormState {
+// decodeFlash returns the flash of a cookie sealed for client, or nil when
+// it is forged, altered, another client's or expired.
+func decodeFlash(sg signer, client, signed string) *FormState {
 	if len(signed) > 8192 {
 		return nil
 	}
-	raw, ok := sg.verify(purposeFlash, signed)
+	raw, ok := sg.open(purposeFlash, client, time.Now(), signed)
 	if !ok {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,11 +31,11 @@ func TestFlashEncoding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := tt.in
-			raw := p.signer.sign(purposeFlash, p.encodeFlash(c, &in))
+			raw := p.signer.seal(purposeFlash, "c:x", time.Now().Add(time.Minute), p.encodeFlash(c, &in))
 			if limit := p.flashLimit(c); len(raw) > limit {
 				t.Fatalf("cookie value is %d bytes, over the %d-byte cap", len(raw), limit)
 			}
-			got := decodeFlash(p.signer, raw)
+			got := decodeFlash(p.signer, "c:x", raw)
 			if got == nil || got.Fn != "f" {
 				t.Fatalf("decoded %+v", got)
 			}
@@ -47,7 +48,7 @@ func TestFlashEncoding(t *testing.T) {
 		})
 	}
 	for _, raw := range []string{"", "!!!", "e30", "e30.AAAA", strings.Repeat("A", 5000), p.encodeFlash(c, &FormState{Fn: "f"})} {
-		if decodeFlash(p.signer, raw) != nil {
+		if decodeFlash(p.signer, "c:x", raw) != nil {
 			t.Errorf("decodeFlash(%q) accepted an unsigned or garbage value", raw)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
@@ -84,6 +85,7 @@ func do(t testing.TB, app *fiber.App, r req) (*http.Response, string) {
 		}
 		hr.Header.Set(k, v)
 	}
+	withTestClient(hr)
 	resp, err := app.Test(hr, -1)
 	if err != nil {
 		t.Fatalf("%s %s: %v", r.method, r.path, err)
@@ -101,4 +103,61 @@ func httptestJSON(path, body string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	return r
+}
+
+// testClient is the client cookie value the tests send where a client
+// identity is needed (once-only requests); testClientCookie is its Cookie
+// header.
+const (
+	testClient       = "test-client-0123456789"
+	testClientCookie = "fiberfn_client=" + testClient
+)
+
+// clientOf returns the client identity a cookie of resp was sealed for:
+// the client cookie resp set, else testClient.
+func clientOf(resp *http.Response) string {
+	for _, ck := range resp.Cookies() {
+		if ck.Name == ConfigDefault.ClientCookie || ck.Name == hostPrefix+ConfigDefault.ClientCookie {
+			return "c:" + ck.Value
+		}
+	}
+	return "c:" + testClient
+}
+
+// noClient is a Cookie header value that keeps do and httpRequest from
+// adding testClientCookie: the request comes from a client without one.
+const noClient = "none=1"
+
+// withTestClient adds testClientCookie to the request's Cookie header
+// unless it names a client cookie already or is noClient: every test
+// request comes from one browser that has its client cookie, unless a
+// test says otherwise.
+func withTestClient(hr *http.Request) {
+	ck := hr.Header.Get("Cookie")
+	switch {
+	case ck == noClient:
+		hr.Header.Del("Cookie")
+	case strings.Contains(ck, ConfigDefault.ClientCookie+"="):
+	case ck == "":
+		hr.Header.Set("Cookie", testClientCookie)
+	default:
+		hr.Header.Set("Cookie", ck+"; "+testClientCookie)
+	}
+}
+
+// sealForTest seals value for purpose, for the test client, as the plugin
+// seals its cookies.
+func sealForTest(sg signer, purpose, value string) string {
+	return sg.seal(purpose, "c:"+testClient, time.Now().Add(cookieLifetime), value)
+}
+
+// alterSignature changes one character inside the signature of a signed
+// value (not the last, whose low bits base64 ignores).
+func alterSignature(signed string) string {
+	i := len(signed) - 10
+	c := byte('A')
+	if signed[i] == 'A' {
+		c = 'B'
+	}
+	return signed[:i] + string(c) + signed[i+1:]
 }

@@ -28,7 +28,8 @@ type noticeKey struct{}
 
 // Notice returns the message set with [Notify] before the redirect that led
 // to this request, or "". It is read once: the cookie is cleared in this
-// response. A forged or altered cookie is ignored.
+// response. A forged or altered cookie, one made for another client (see
+// [Config].ClientID) or one older than a minute is ignored.
 func Notice(c *fiber.Ctx) string {
 	if n, ok := c.Locals(noticeKey{}).(string); ok {
 		return n
@@ -38,7 +39,7 @@ func Notice(c *fiber.Ctx) string {
 		return ""
 	}
 	msg := ""
-	if v, ok := p.signer.verify(purposeNotice, raw); ok {
+	if v, ok := p.openCookie(c, purposeNotice, raw); ok {
 		if b, err := base64.RawURLEncoding.DecodeString(v); err == nil {
 			msg = string(b)
 		}

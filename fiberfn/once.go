@@ -4,15 +4,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"html/template"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fiberfn/fiberfn/fiberfn/htmx"
@@ -97,36 +93,14 @@ func checkOnceToken(sg signer, token, fn string, now time.Time) bool {
 	return err == nil && now.Unix() < exp
 }
 
-// onceAnswer is a stored answer of a once-only function.
+// onceAnswer is a stored answer of a once-only function (see
+// encodeAnswer for its stored form).
 type onceAnswer struct {
-	Caller  caller      `json:"c"`
-	Status  int         `json:"s"`
-	Headers [][2]string `json:"h,omitempty"`
-	Body    []byte      `json:"b,omitempty"`
-	Digest  string      `json:"d,omitempty"` // of the request's values (see valuesDigest)
-}
-
-// onceStore runs once-only functions once per token.
-type onceStore struct {
-	storage fiber.Storage
-	mu      sync.Mutex
-	running map[string]chan struct{} // keys whose first request runs now
-}
-
-func newOnceStore(storage fiber.Storage) *onceStore {
-	if storage == nil {
-		storage = newMemoryStorage()
-	}
-	return &onceStore{storage: storage, running: map[string]chan struct{}{}}
-}
-
-// onceClaim is the right of one request to run a once-only function.
-type onceClaim struct {
-	s      *onceStore
-	key    string
-	ttl    time.Duration
-	digest string
-	done   chan struct{}
+	Caller  caller
+	Status  int
+	Headers [][2]string
+	Body    []byte
+	Digest  string // of the request's values (see valuesDigest)
 }
 
 // The refusals of once-only requests: no token, a forged or expired one,
@@ -137,9 +111,6 @@ var (
 	errOnceConflict = &Error{Code: http.StatusConflict, Message: "This form was already sent with other values; please reload the page."}
 	errOnceBusy     = &Error{Code: http.StatusConflict, Message: "This form is still being processed; please wait a moment and reload the page."}
 )
-
-// onceWait bounds how long a repeated request waits for the first.
-const onceWait = 15 * time.Second
 
 // begin claims the token of the request. It returns done when it already
 // answered the request (a replay, or a refusal), else a claim to finish or
@@ -158,54 +129,39 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 	case !clientKey && !p.cfg.Registry.validOnceToken(p, token, m.name):
 		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
 	}
+	// A stored answer is replayed only to its owner: another client with
+	// the same token or key gets a run of its own, as for a fresh key.
+	owner := p.onceOwner(c)
+	if owner == "" {
+		p.ensureClientID(c) // so that a retry has one
+		return nil, true, p.writeError(c, st, m, kind, errOnceNoClient, true)
+	}
 	digest := valuesDigest(c, kind)
-	material := m.name + "\x00" + token
-	if p.cfg.OnceScope != nil && clientKey {
-		// Keys chosen by clients are only unique per user: scope them.
-		material += "\x00" + p.cfg.OnceScope(c)
+	key := onceKey(m.name, token, owner, digest, clientKey)
+	claim, res, err := s.acquire(c.UserContext(), key, p.cfg.OnceTTL)
+	switch {
+	case err != nil:
+		return nil, true, p.fail(c, st, m, kind, err)
+	case claim != nil:
+		claim.digest = digest
+		return claim, false, nil
 	}
-	if !clientKey && digest != "" {
-		// A form token belongs to the form as rendered: an htmx form
-		// that stays on the page sends it again with new values, and
-		// that is a new submission, not a repeat of the first.
-		material += "\x00" + digest
-	}
-	sum := sha256.Sum256([]byte(material))
-	key := "fiberfn_once_" + hex.EncodeToString(sum[:])
-	deadline := time.Now().Add(onceWait)
-	for {
-		s.mu.Lock()
-		if wait, busy := s.running[key]; busy {
-			s.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-time.After(time.Until(deadline)):
-				return nil, true, p.writeError(c, st, m, kind, errOnceBusy, true)
-			}
-		}
-		stored, err := s.storage.Get(key)
+	switch res.Status {
+	case ClaimAnswered:
+		a, err := decodeAnswer(res.Answer)
 		if err != nil {
-			s.mu.Unlock()
-			return nil, true, p.fail(c, st, m, kind, err)
-		}
-		if stored == nil {
-			claim := &onceClaim{s: s, key: key, ttl: p.cfg.OnceTTL, digest: digest, done: make(chan struct{})}
-			s.running[key] = claim.done
-			s.mu.Unlock()
-			return claim, false, nil
-		}
-		s.mu.Unlock()
-		var a onceAnswer
-		if json.Unmarshal(stored, &a) != nil {
-			return nil, true, p.fail(c, st, m, kind, errOnceCorrupt)
+			// The key was used, so it must not run again; its answer
+			// is lost.
+			p.cfg.Logger.Error("fiberfn: a stored once-only answer cannot be read", "fn", m.name, "err", err)
+			return nil, true, p.writeError(c, st, m, kind, errOnceSent, true)
 		}
 		return nil, true, p.replay(c, st, m, kind, &a, digest)
+	case ClaimLeaseExpired:
+		return nil, true, p.writeError(c, st, m, kind, errOnceLost, true)
 	}
+	c.Set(fiber.HeaderRetryAfter, s.retryAfter())
+	return nil, true, p.writeError(c, st, m, kind, errOnceBusy, true)
 }
-
-// errOnceCorrupt is logged when a stored answer cannot be read.
-var errOnceCorrupt = errors.New("fiberfn: a stored once-only answer is corrupt")
 
 // onceToken returns the request's token: the Idempotency-Key header, else
 // the form field.
@@ -310,7 +266,6 @@ func (cl *onceClaim) finish(c *fiber.Ctx, who caller) {
 	if cl == nil {
 		return
 	}
-	defer cl.release()
 	resp := c.Response()
 	a := onceAnswer{Caller: who, Status: resp.StatusCode(), Digest: cl.digest}
 	if body := resp.Body(); len(body) <= maxStoredBody {
@@ -322,25 +277,11 @@ func (cl *onceClaim) finish(c *fiber.Ctx, who caller) {
 			a.Headers = append(a.Headers, [2]string{string(k), string(v)})
 		}
 	})
-	b, err := json.Marshal(&a)
-	if err == nil {
-		err = cl.s.storage.Set(cl.key, b, cl.ttl)
-	}
-	if err != nil {
+	ok, err := cl.store(encodeAnswer(&a))
+	switch {
+	case err != nil:
 		stateOf(c).plugin.cfg.Logger.Error("fiberfn: storing a once-only answer failed", "path", c.Path(), "err", err)
+	case !ok:
+		stateOf(c).plugin.cfg.Logger.Error("fiberfn: a once-only answer was not stored: its claim expired", "path", c.Path())
 	}
-}
-
-// abandon gives the token back after a failed call. Safe on a nil claim.
-func (cl *onceClaim) abandon() {
-	if cl != nil {
-		cl.release()
-	}
-}
-
-func (cl *onceClaim) release() {
-	cl.s.mu.Lock()
-	delete(cl.s.running, cl.key)
-	cl.s.mu.Unlock()
-	close(cl.done)
 }

@@ -403,6 +403,7 @@ func httpRequest(r req) *http.Request {
 	for k, v := range r.headers {
 		hr.Header.Set(k, v)
 	}
+	withTestClient(hr)
 	return hr
 }
 

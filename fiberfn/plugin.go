@@ -29,7 +29,7 @@ type plugin struct {
 func New(config ...Config) fiber.Handler {
 	cfg := configDefault(config...)
 	p := &plugin{cfg: cfg, signer: signer{keys: cfg.Keys}}
-	p.once = newOnceStore(cfg.OnceStorage)
+	p.once = newOnceStore(&p.cfg)
 	cfg.Registry.servedBy(p)
 	return p.handle
 }
@@ -121,6 +121,7 @@ func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
 	}
 	p.applyOptions(c, st, fragment)
 	r.applyStatus(c)
+	p.offerClientCookie(c) // the page's forms are posted with a client identity
 	return err
 }
 

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // processKey is the random key used when Config.Keys is empty: one per
@@ -58,4 +60,29 @@ func (s signer) verify(purpose, signed string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// seal signs value for purpose, bound to the client identity client and to
+// the expiry exp: "exp~value.signature", exp in base-36 Unix seconds. value
+// must not contain ".".
+func (s signer) seal(purpose, client string, exp time.Time, value string) string {
+	return s.sign(bindingOf(purpose, client), strconv.FormatInt(exp.Unix(), 36)+"~"+value)
+}
+
+// open returns the value of a string sealed for purpose and client, and
+// whether any key sealed it for them and it has not expired at now.
+func (s signer) open(purpose, client string, now time.Time, sealed string) (string, bool) {
+	v, ok := s.verify(bindingOf(purpose, client), sealed)
+	if !ok {
+		return "", false
+	}
+	exp, value, ok := strings.Cut(v, "~")
+	if !ok {
+		return "", false
+	}
+	t, err := strconv.ParseInt(exp, 36, 64)
+	if err != nil || now.Unix() >= t {
+		return "", false
+	}
+	return value, true
 }

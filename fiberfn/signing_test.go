@@ -88,7 +88,7 @@ func TestFlashSigned(t *testing.T) {
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
 	value := state("s_add", "Forged")
-	good := sg.sign(purposeFlash, value)
+	good := sealForTest(sg, purposeFlash, value)
 	dot := strings.LastIndexByte(good, '.')
 	forged := map[string]string{
 		"unsigned":           value,
@@ -96,7 +96,7 @@ func TestFlashSigned(t *testing.T) {
 		"notice purpose":     sg.sign(purposeNotice, value),
 		"once purpose":       sg.sign(purposeOnce, value),
 		"value altered":      state("s_add", "Forgee") + good[dot:],
-		"signature altered":  good[:len(good)-1] + map[bool]string{true: "B", false: "A"}[good[len(good)-1] == 'A'],
+		"signature altered":  alterSignature(good),
 		"signature short":    good[:len(good)-4],
 		"empty signature":    value + ".",
 		"not base64":         sg.sign(purposeFlash, "!!!"),
@@ -115,7 +115,7 @@ func TestFlashSigned(t *testing.T) {
 		})
 	}
 	// Genuine, but another function's: Form ignores it.
-	if _, body := getEdit(t, app, sg.sign(purposeFlash, state("other_fn", "Other"))); body != "|initial|" {
+	if _, body := getEdit(t, app, sealForTest(sg, purposeFlash, state("other_fn", "Other"))); body != "|initial|" {
 		t.Errorf("another function's flash shown by s_add.Form: %q", body)
 	}
 	if _, body := getEdit(t, app, good); body != "Forged|evil|" {
@@ -133,10 +133,10 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("a flash signed with the old key after rotation: %q", body)
 	}
 	fresh := postFlash(t, after, "title=")
-	if _, ok := (signer{keys: [][]byte{keyNew}}).verify(purposeFlash, fresh.Value); !ok {
+	if _, ok := (signer{keys: [][]byte{keyNew}}).open(purposeFlash, "c:"+testClient, time.Now(), fresh.Value); !ok {
 		t.Errorf("a new flash is not signed with the new key")
 	}
-	if _, ok := (signer{keys: [][]byte{keyOld}}).verify(purposeFlash, fresh.Value); ok {
+	if _, ok := (signer{keys: [][]byte{keyOld}}).open(purposeFlash, "c:"+testClient, time.Now(), fresh.Value); ok {
 		t.Errorf("a new flash is signed with the old key")
 	}
 	// Dropping the old key retires its cookies.
@@ -206,6 +206,10 @@ func TestSecureCookies(t *testing.T) {
 			check := func(resp *http.Response, names ...string) {
 				t.Helper()
 				for _, name := range names {
+					if name != "fn_cookie" {
+						// fiberfn's own cookies are __Host- cookies when Secure.
+						name = cookieName(name, tt.secure)
+					}
 					ck := cookieNamed(resp, name)
 					if ck == nil {
 						t.Errorf("no %s cookie", name)
@@ -216,9 +220,17 @@ func TestSecureCookies(t *testing.T) {
 			}
 			resp, _ := do(t, app, req{path: "/api/s_add", body: "title=", headers: withHeaders(formCT, kv...)})
 			check(resp, ConfigDefault.FlashCookie, "fn_cookie")
+			if tt.secure {
+				// The test client's cookie has no __Host- name, so it does
+				// not count over HTTPS: the flash came with a new one.
+				check(resp, ConfigDefault.ClientCookie)
+				if ck := cookieNamed(resp, hostPrefix+ConfigDefault.ClientCookie); ck != nil && (ck.Path != "/" || ck.Domain != "" || !ck.HttpOnly) {
+					t.Errorf("client cookie %+v, want Path=/, no Domain, HttpOnly", ck)
+				}
+			}
 			resp, _ = do(t, app, req{path: "/api/s_add", body: "title=milk", headers: withHeaders(formCT, kv...)})
 			check(resp, ConfigDefault.NoticeCookie, "fn_cookie")
-			resp, _ = do(t, app, req{method: http.MethodGet, path: "/edit", headers: withHeaders(map[string]string{"Cookie": ConfigDefault.FlashCookie + "=x"}, kv...)})
+			resp, _ = do(t, app, req{method: http.MethodGet, path: "/edit", headers: withHeaders(map[string]string{"Cookie": cookieName(ConfigDefault.FlashCookie, tt.secure) + "=x"}, kv...)})
 			check(resp, ConfigDefault.FlashCookie) // the clearing cookie
 		})
 	}

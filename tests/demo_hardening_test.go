@@ -365,12 +365,20 @@ func TestDemoSecureCookies(t *testing.T) {
 			var lines []string
 			lines = append(lines, bad.Header.Values("Set-Cookie")...)
 			lines = append(lines, good.Header.Values("Set-Cookie")...)
-			if setCookieHeader(good.Header, app.SessionCookie) == "" || setCookieHeader(good.Header, "fiberfn_notice") == "" || len(bad.Header.Values("Set-Cookie")) == 0 {
+			// fiberfn's own cookies are __Host- cookies when Secure.
+			notice := "fiberfn_notice"
+			if tc.secure {
+				notice = "__Host-" + notice
+			}
+			if setCookieHeader(good.Header, app.SessionCookie) == "" || setCookieHeader(good.Header, notice) == "" || len(bad.Header.Values("Set-Cookie")) == 0 {
 				t.Fatalf("expected session, notice and flash cookies; got %q", lines)
 			}
 			for _, line := range lines {
 				if got := strings.Contains(strings.ToLower(line), "; secure"); got != tc.secure {
 					t.Errorf("Set-Cookie %q: Secure %v, want %v", line, got, tc.secure)
+				}
+				if strings.Contains(line, "fiberfn_") && !strings.HasPrefix(line, app.SessionCookie+"=") && strings.HasPrefix(line, "__Host-") != tc.secure {
+					t.Errorf("Set-Cookie %q: __Host- name %v, want %v", line, !tc.secure, tc.secure)
 				}
 			}
 			if got := good.Header.Get("Strict-Transport-Security") != ""; got != tc.hstsSet {

@@ -5,11 +5,14 @@ package tests
 // all land.
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -177,4 +180,78 @@ func TestDemoConcurrentAdds(t *testing.T) {
 	if o, dn := counts(t, c.get("/").Body); o != n || dn != 0 {
 		t.Errorf("page counts %d open, %d done; want %d and 0", o, dn, n)
 	}
+}
+
+// TestDemoOnceAnswersStayWithTheirUser (issue 17.2): bob sending alice's
+// Idempotency-Key, with her body or another, or posting the once-only
+// token copied from her page, adds his own task; he never gets her stored
+// answer, and nothing tells him the key was used.
+func TestDemoOnceAnswersStayWithTheirUser(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	alice, bob, carol := newHTMXClient(t, d.URL), newHTMXClient(t, d.URL), newHTMXClient(t, d.URL)
+	alice.signup("alice17", "alice-password")
+	bob.signup("bob17", "bob-password")
+	carol.signup("carol17", "carol-password")
+	jsonAdd := func(c *webClient, key, title string) result {
+		c.htmx = false // a JSON client with the same session
+		defer func() { c.htmx = true }()
+		return c.postBody("/api/add_task", "application/json", `{"title":"`+title+`"}`, "Idempotency-Key", key, "Accept", "application/json")
+	}
+	first := jsonAdd(alice, "alice-key-1", "Alice's secret")
+	if first.Status != 200 {
+		t.Fatalf("alice: %d %q", first.Status, first.Body)
+	}
+	// Bob with her body, carol with another: each gets a task of their
+	// own, as with a fresh key (not her answer, not a 409).
+	for _, u := range []struct {
+		c     *webClient
+		title string
+	}{{bob, "Alice's secret"}, {carol, "Carol's own"}} {
+		r := jsonAdd(u.c, "alice-key-1", u.title)
+		if r.Status != 200 || r.Header.Get("Idempotent-Replayed") != "" || strings.Contains(r.Body, `"id":`+taskID(t, first.Body)+`,`) {
+			t.Errorf("another user with alice's key (%s): %d %q replayed %q; want a task of their own", u.title, r.Status, r.Body, r.Header.Get("Idempotent-Replayed"))
+		}
+	}
+	if r := jsonAdd(alice, "alice-key-1", "Alice's secret"); r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("alice's own retry was not replayed: %d", r.Status)
+	}
+
+	// The token of alice's add form, posted by bob.
+	page := alice.get("/")
+	m := regexp.MustCompile(`name="_fiberfn_once" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatal("alice's page has no once-only token")
+	}
+	form := url.Values{"_fiberfn_once": {m[1]}, "title": {"Alice's form"}}
+	if r := alice.post("/api/add_task", form); r.Status != 200 {
+		t.Fatalf("alice's form: %d", r.Status)
+	}
+	r := bob.post("/api/add_task", form)
+	if r.Status != 200 || r.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("bob with alice's form token: %d replayed %q, want a run of his own", r.Status, r.Header.Get("Idempotent-Replayed"))
+	}
+	if got := len(d.tasks("alice17")); got != 2 {
+		t.Errorf("alice has %d tasks, want 2", got)
+	}
+	if got := len(d.tasks("bob17")); got != 2 {
+		t.Errorf("bob has %d tasks, want 2 (his own for alice's key and for her token)", got)
+	}
+	if got := len(d.tasks("carol17")); got != 1 {
+		t.Errorf("carol has %d tasks, want 1", got)
+	}
+}
+
+// taskID returns the task id of an add answer's JSON.
+func taskID(t *testing.T, body string) string {
+	t.Helper()
+	var v struct {
+		Task struct {
+			ID int64 `json:"id"`
+		} `json:"task"`
+	}
+	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Task.ID == 0 {
+		t.Fatalf("add answer %q: %v", body, err)
+	}
+	return strconv.FormatInt(v.Task.ID, 10)
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fiberfn/fiberfn/ext/sqlstore"
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/fiberfn/fiberfn/fiberfn/strict"
 	"github.com/fiberfn/fiberfn/public"
@@ -26,7 +27,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/storage/sqlite3/v2"
 	"github.com/gofiber/template/html/v2"
 )
 
@@ -108,7 +108,7 @@ type App struct {
 	db         *sql.DB
 	passwords  *Passwords
 	sessions   *Sessions
-	once       *sqlite3.Storage
+	once       *sqlstore.Store
 	throttle   *throttle
 	checkpoint *checkpointer
 	htmxScript string
@@ -244,7 +244,8 @@ func New(opts Options) (*App, error) {
 		Logger:        opts.Logger,
 		Keys:          a.Keys,
 		SecureCookies: opts.SecureCookies,
-		OnceStorage:   a.once,
+		OnceStore:     a.once,
+		OnceScope:     onceScope,
 	}))
 	a.registerPages()
 	return a, nil
