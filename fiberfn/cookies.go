@@ -1,6 +1,7 @@
 package fiberfn
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,10 +15,12 @@ const (
 	purposeOnce   = "fiberfn-once"
 )
 
-// signatureOverhead is what sealing adds to a value: the expiry (six
-// base-36 digits until the year 2038, seven after) and "~" before it, "."
-// and 43 characters of signature after.
-const signatureOverhead = 8 + 44
+// sealOverhead is what sealing a value now adds to it: the expiry in
+// base 36 (six digits until 2039, seven after) and "~" before it, "." and
+// 43 characters of signature after.
+func sealOverhead() int {
+	return len(strconv.FormatInt(time.Now().Add(cookieLifetime).Unix(), 36)) + 1 + 44
+}
 
 // cookieLifetime is how long a flash or notice waits for the next page.
 const cookieLifetime = time.Minute

@@ -31,8 +31,7 @@ func ExampleFn_Form() {
 
 	body := "id=7&email=ann-at-example&notes=" + strings.Repeat("x", 2000)
 	resp, _ := call(app, "POST", save.Path(), body, "Content-Type", formType, "Referer", "http://example.com/contacts/7/edit")
-	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
-	_, page := call(app, "GET", "/contacts/7/edit", "", "Cookie", cookie)
+	_, page := call(app, "GET", "/contacts/7/edit", "", "Cookie", cookies(resp))
 	fmt.Println(page)
 	// Output:
 	// id=7 email=ann-at-example notes=Met at the fair. (Not an address.)

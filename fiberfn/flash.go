@@ -87,7 +87,7 @@ func Flash(c *fiber.Ctx) *FormState {
 // logging what was dropped.
 func (p *plugin) encodeFlash(c *fiber.Ctx, f *FormState) string {
 	limit := p.flashLimit(c)
-	s, cut := fitFlash(f, limit-signatureOverhead, p.hiddenFields(f.Fn))
+	s, cut := fitFlash(f, limit-sealOverhead(), p.hiddenFields(f.Fn))
 	p.logFlashCut(f.Fn, limit, cut)
 	return s
 }

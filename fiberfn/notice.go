@@ -58,7 +58,7 @@ func (p *plugin) writeNotice(c *fiber.Ctx, st *requestState, fragment bool) {
 		return
 	}
 	limit := p.flashLimit(c)
-	if max := (limit - signatureOverhead) * 3 / 4; len(msg) > max {
+	if max := (limit - sealOverhead()) * 3 / 4; len(msg) > max {
 		msg = truncateUTF8(msg, max)
 	}
 	p.setSignedCookie(c, p.cfg.NoticeCookie, purposeNotice, base64.RawURLEncoding.EncodeToString([]byte(msg)))
