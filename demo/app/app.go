@@ -73,6 +73,19 @@ type Options struct {
 	// first start and reused after every restart.
 	Secret []byte
 
+	// RetiredSecrets still verify cookies and form tokens but sign nothing
+	// (key rotation: the new secret in Secret, the old ones here).
+	RetiredSecrets [][]byte
+
+	// TaskQuota is how many tasks one account may keep.
+	TaskQuota int
+
+	// Redis is the URL of a Redis server for sessions and counts.
+	Redis string
+
+	// RedisPrefix is put before every Redis key.
+	RedisPrefix string
+
 	// CheckpointInterval is how often the WAL is checkpointed and
 	// truncated. Default DefaultCheckpointInterval.
 	CheckpointInterval time.Duration

@@ -32,6 +32,11 @@ type Throttle struct {
 	AddressAttempts int
 	// AddressWindow is the window of AddressAttempts. Default 15 minutes.
 	AddressWindow time.Duration
+	// UserWrites is how many task writes one user may make per
+	// UserWritesWindow.
+	UserWrites int
+	// UserWritesWindow is the window of UserWrites.
+	UserWritesWindow time.Duration
 }
 
 // Default throttle settings.
@@ -228,3 +233,9 @@ func restoreStatus(c *fiber.Ctx) error {
 	}
 	return err
 }
+
+// Stubs of the limits to come.
+const (
+	DefaultUserWrites = 300
+	DefaultTaskQuota  = 2000
+)
