@@ -157,7 +157,7 @@ func TestDemoStaticMiss(t *testing.T) {
 	c.signup("staticuser", "static-password")
 	v := d.App.Assets.Version()
 	for _, path := range []string{"/public/nope.css", "/public/" + v + "/nope.css", "/public/css/nope.css", "/public/abcdefabcdef/css/nope.css",
-		"/public/css", "/public/css/", "/public", "/public/", "/public/" + v + "/", "/public/%2e%2e/go.mod", "/public/css/app.css/x"} {
+		"/public/css", "/public/css/", "/public", "/public/", "/public/" + v + "/", "/public/css/app.css/x", "/public/css/%2e%2e/nope.js"} {
 		for _, method := range []string{http.MethodGet, http.MethodHead} {
 			r := c.do(methodRequest(t, method, d.URL+path), false)
 			if r.Status != http.StatusNotFound {
