@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fiberfn/fiberfn/demo/app"
 )
 
 // probe GETs path on a new connection and returns the status, the
@@ -141,6 +143,42 @@ func TestDemoBinaryHealthAndDrain(t *testing.T) {
 	for _, want := range []string{"draining", "shutting down"} {
 		if !strings.Contains(p.output(false), want) {
 			t.Errorf("stdout does not say %q:\n%s", want, p.output(false))
+		}
+	}
+}
+
+// TestDemoHealthEndpoints: /healthz and /readyz answer "ok" with no-store
+// and the security headers to every kind of caller, logged in or not,
+// with cross-site headers, a junk query or a junk session cookie; they
+// take no other method (a POST is an ordinary 404).
+func TestDemoHealthEndpoints(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newPlainClient(t, d.URL)
+	c.signup("prober", "prober-password")
+	junk := []string{"Cookie", app.SessionCookie + "=" + strings.Repeat("x", 500)}
+	for _, path := range []string{"/healthz", "/readyz", "/healthz?x=%00%ff&y=" + strings.Repeat("z", 2000), "/readyz?refresh=1"} {
+		for _, kind := range callerKinds {
+			for _, extra := range [][]string{nil, {"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, junk} {
+				req := methodRequest(t, http.MethodGet, d.URL+path)
+				h := append(append([]string{}, kind.header...), extra...)
+				for i := 0; i+1 < len(h); i += 2 {
+					req.Header.Set(h[i], h[i+1])
+				}
+				r := c.do(req, false)
+				if r.Status != http.StatusOK || strings.TrimSpace(r.Body) != "ok" {
+					t.Errorf("%s as %s %v: %d %q", path, kind.name, extra, r.Status, r.Body)
+				}
+				if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("Content-Security-Policy") != app.ContentSecurityPolicy {
+					t.Errorf("%s as %s: headers %v", path, kind.name, r.Header)
+				}
+			}
+		}
+	}
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		r := c.do(methodRequest(t, method, d.URL+"/readyz"), false)
+		if r.Status != http.StatusNotFound {
+			t.Errorf("%s /readyz: %d", method, r.Status)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,38 @@ var sessionBackends = []struct {
 		r := testRedis(t, url, prefix)
 		return &redisSessions{storage: r.storage, prefix: prefix}
 	}},
+}
+
+// TestRedisKeysUnderPrefix: the sessions and the counters write only
+// under the app's prefix.
+func TestRedisKeysUnderPrefix(t *testing.T) {
+	t.Parallel()
+	url, prefix := testsvc.Redis(t)
+	r := testRedis(t, url, prefix)
+	ctx := context.Background()
+	s := &redisSessions{storage: r.storage, prefix: prefix}
+	if err := s.put(ctx, "k", sessionRecord{userID: 1, epoch: 1}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	a := &Attempts{store: &redisCounters{client: r.client, prefix: prefix}, now: time.Now}
+	if _, err := a.Take(ctx, Limit{Max: 5, Window: time.Minute}, "login:alice"); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := r.client.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 {
+		t.Fatalf("keys under the prefix: %q, want a session and a counter", keys)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix+"session:") && !strings.HasPrefix(k, prefix+"attempts:{login:alice#60000}#") {
+			t.Errorf("key %q", k)
+		}
+		if ttl, err := r.client.PTTL(ctx, k).Result(); err != nil || ttl <= 0 {
+			t.Errorf("key %q has no expiry: %v %v", k, ttl, err)
+		}
+	}
 }
 
 func TestSessionStores(t *testing.T) {
