@@ -6,10 +6,15 @@
 //	go run ./demo -addr 127.0.0.1:8080 -db /tmp/demo.db
 //	go run ./demo -dev                 # templates/ and public/ from disk
 //	demo -secure-cookies -trusted-proxies 10.0.0.0/8   # behind a TLS proxy
+//	demo -redis redis://127.0.0.1:6379/0 -secret "$NEW,$OLD"  # one of several instances
+//
+// On SIGTERM it drains: /readyz fails at once, requests are still served
+// for -drain, then the listener closes and requests in flight get up to
+// -shutdown-timeout to finish. SIGINT (Ctrl-C) skips the drain. A second
+// signal ends the process at once.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +23,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,9 +32,12 @@ import (
 	"github.com/fiberfn/fiberfn/public"
 )
 
-// shutdownTimeout bounds how long in-flight requests may take after a
-// signal.
-const shutdownTimeout = 10 * time.Second
+// Defaults of the shutdown: how long /readyz fails while requests are
+// still served, and how long requests in flight then get.
+const (
+	defaultDrain           = 5 * time.Second
+	defaultShutdownTimeout = 10 * time.Second
+)
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -49,7 +58,13 @@ func run(args []string) error {
 	htmx := fs.String("htmx", public.HTMXDefault, "vendored htmx version the pages load ("+public.HTMXDefault+" or "+public.HTMXLegacy+")")
 	secure := fs.Bool("secure-cookies", false, "mark every cookie Secure (serve over HTTPS, or behind a TLS proxy); off, cookies are Secure only on requests that came over HTTPS")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For to believe (none by default)")
-	secret := fs.String("secret", "", "key that signs the flash and notice cookies, at least 16 bytes; the process list shows it, so prefer $"+secretEnv+" (default: $"+secretEnv+", else a random key stored in the database on first start)")
+	secret := fs.String("secret", "", "comma-separated keys that sign the flash and notice cookies and form tokens, each at least 16 bytes: the first signs, all verify (to rotate, put the new key first); every instance needs the same list. The process list shows it, so prefer $"+secretEnv+" (default: $"+secretEnv+", else a random key stored in the database on first start)")
+	redisURL := fs.String("redis", "", "Redis URL (redis://[:password@]host:6379/0) for the sessions and the attempt counts, shared by several instances (default: the database keeps them)")
+	redisPrefix := fs.String("redis-prefix", app.DefaultRedisPrefix, "prefix of every Redis key the demo writes")
+	drain := fs.Duration("drain", defaultDrain, "on SIGTERM, how long /readyz fails while requests are still served, before the listener closes (so a load balancer moves away first)")
+	shutdownTimeout := fs.Duration("shutdown-timeout", defaultShutdownTimeout, "after the drain, how long requests in flight get to finish")
+	writeLimit := fs.String("write-limit", fmt.Sprintf("%d/%v", app.DefaultUserWrites, app.DefaultUserWritesWindow), "task writes one user may make per window, N/DURATION")
+	quota := fs.Int("task-quota", app.DefaultTaskQuota, "tasks one account may keep (at least 1)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -69,18 +84,40 @@ func run(args []string) error {
 	if *secret == "" {
 		*secret, keySource = os.Getenv(secretEnv), "$"+secretEnv
 	}
-	if *secret == "" {
+	secrets, err := parseSecrets(*secret)
+	if err != nil {
+		return fmt.Errorf("%s: %w", keySource, err)
+	}
+	switch {
+	case len(secrets) == 0:
 		keySource = "stored in the database"
+	case len(secrets) > 1:
+		keySource = fmt.Sprintf("%d keys from %s (the first signs)", len(secrets), keySource)
 	}
 	trusted, err := parseProxies(*proxies)
 	if err != nil {
 		return err
 	}
+	writes, err := parseRate(*writeLimit)
+	if err != nil {
+		return fmt.Errorf("-write-limit: %w", err)
+	}
+	if *quota < 1 {
+		return fmt.Errorf("-task-quota must be at least 1")
+	}
+	if *drain < 0 || *shutdownTimeout <= 0 {
+		return fmt.Errorf("-drain must be 0 or more and -shutdown-timeout more than 0")
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	opts := app.Options{
 		DBPath: *dbPath, HTMXVersion: *htmx, Logger: logger,
-		SecureCookies: *secure, TrustedProxies: trusted, Secret: []byte(*secret),
+		SecureCookies: *secure, TrustedProxies: trusted,
+		Redis: *redisURL, RedisPrefix: *redisPrefix, TaskQuota: *quota,
+		Throttle: app.Throttle{UserWrites: writes.Max, UserWritesWindow: writes.Window},
+	}
+	if len(secrets) > 0 {
+		opts.Secret, opts.RetiredSecrets = secrets[0], secrets[1:]
 	}
 	if *dev {
 		wd, err := os.Getwd()
@@ -104,24 +141,78 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Printf("signing key: %s; cookies Secure: %s; trusted proxies: %s\n", keySource, secureMode(*secure), orNone(trusted))
+	fmt.Printf("sessions and attempt counts: %s\n", stateWhere(*redisURL, *redisPrefix))
 	fmt.Printf("fiberfn demo listening on %s (database %s)\n", listeningOn(ln.Addr()), *dbPath)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	served := make(chan error, 1)
 	go func() { served <- a.Fiber.Listener(ln) }()
 
+	var sig os.Signal
 	select {
 	case err := <-served:
 		return err
-	case <-ctx.Done():
+	case sig = <-signals:
 	}
-	stop() // a second signal kills the process the usual way
+	signal.Stop(signals) // a second signal ends the process the usual way
+	if sig == syscall.SIGTERM && *drain > 0 {
+		a.Drain()
+		fmt.Printf("draining: /readyz fails; requests are still served for %v\n", *drain)
+		select {
+		case err := <-served:
+			return err
+		case <-time.After(*drain):
+		}
+	}
 	fmt.Println("shutting down")
-	if err := a.Fiber.ShutdownWithTimeout(shutdownTimeout); err != nil {
+	if err := a.Fiber.ShutdownWithTimeout(*shutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-served
+}
+
+// stateWhere says where the sessions and attempt counts live, for the
+// start-up line.
+func stateWhere(redisURL, prefix string) string {
+	if redisURL == "" {
+		return "the database"
+	}
+	return "Redis " + app.RedactURL(redisURL) + ", keys under " + strconv.Quote(prefix)
+}
+
+// parseSecrets splits the -secret list: comma-separated, spaces around
+// each key trimmed, empty entries refused. The app checks their length.
+func parseSecrets(list string) ([][]byte, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	var out [][]byte
+	for i, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, fmt.Errorf("key %d of the list is empty", i+1)
+		}
+		if len(s) < app.MinSecretSize {
+			return nil, fmt.Errorf("key %d of the list has %d bytes, want at least %d", i+1, len(s), app.MinSecretSize)
+		}
+		out = append(out, []byte(s))
+	}
+	return out, nil
+}
+
+// parseRate parses "N/DURATION", such as "300/1m".
+func parseRate(s string) (app.Limit, error) {
+	n, d, ok := strings.Cut(s, "/")
+	max, err := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err != nil || max < 1 {
+		return app.Limit{}, fmt.Errorf("%q is not N/DURATION with N at least 1, such as 300/1m", s)
+	}
+	window, err := time.ParseDuration(strings.TrimSpace(d))
+	if err != nil || window < time.Second {
+		return app.Limit{}, fmt.Errorf("%q: the window must be a duration of a second or more, such as 1m", s)
+	}
+	return app.Limit{Max: max, Window: window}, nil
 }
 
 // secureMode describes when cookies are Secure.

@@ -3,6 +3,9 @@ package main
 import (
 	"net"
 	"testing"
+	"time"
+
+	"github.com/fiberfn/fiberfn/demo/app"
 )
 
 func TestListeningOn(t *testing.T) {
@@ -37,4 +40,56 @@ func TestListeningOnWildcard(t *testing.T) {
 		}
 	}
 	t.Errorf("listeningOn(%v) = %q, want the wildcard address it is bound to", ln.Addr(), got)
+}
+
+func TestParseSecrets(t *testing.T) {
+	for _, tc := range []struct {
+		list string
+		want []string
+		bad  bool
+	}{
+		{"", nil, false},
+		{"  ", nil, false},
+		{"0123456789abcdef", []string{"0123456789abcdef"}, false},
+		{"new-secret-16+bytes, old-secret-16+bytes", []string{"new-secret-16+bytes", "old-secret-16+bytes"}, false},
+		{"new-secret-16+bytes,", nil, true},
+		{"new-secret-16+bytes,,old-secret-16+bytes", nil, true},
+		{"new-secret-16+bytes,short", nil, true},
+	} {
+		got, err := parseSecrets(tc.list)
+		if (err != nil) != tc.bad {
+			t.Errorf("parseSecrets(%q): error %v", tc.list, err)
+			continue
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("parseSecrets(%q) = %q, want %q", tc.list, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if string(got[i]) != tc.want[i] {
+				t.Errorf("parseSecrets(%q)[%d] = %q, want %q", tc.list, i, got[i], tc.want[i])
+			}
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want app.Limit
+		bad  bool
+	}{
+		{"300/1m", app.Limit{Max: 300, Window: time.Minute}, false},
+		{" 10 / 30s ", app.Limit{Max: 10, Window: 30 * time.Second}, false},
+		{"300", app.Limit{}, true},
+		{"0/1m", app.Limit{}, true},
+		{"-1/1m", app.Limit{}, true},
+		{"10/1ms", app.Limit{}, true},
+		{"10/forever", app.Limit{}, true},
+	} {
+		got, err := parseRate(tc.in)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("parseRate(%q) = %+v, %v", tc.in, got, err)
+		}
+	}
 }

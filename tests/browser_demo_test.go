@@ -235,14 +235,32 @@ func (b *demoTab) submit(sel, path string) {
 // until that page has loaded and checks that it is path.
 func (b *demoTab) follow(sel, path string) {
 	b.t.Helper()
+	b.followTo(sel, path, 200)
+}
+
+// submitRefused is submit for a post that is refused with status (a
+// throttled form: 429): with JavaScript htmx swaps the error in; without,
+// the post is redirected back to path, which answers with status.
+func (b *demoTab) submitRefused(sel, path string, status int64) {
+	b.t.Helper()
+	if b.js {
+		b.submit(sel, path)
+		return
+	}
+	b.followTo(sel, path, status)
+}
+
+// followTo is follow for a next page that answers with status.
+func (b *demoTab) followTo(sel, path string, status int64) {
+	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 	if err != nil {
 		b.t.Fatalf("click %s and wait for the next page: %v", sel, err)
 	}
-	if resp.Status != 200 {
-		b.t.Fatalf("click %s: the next page %s is a %d", sel, resp.URL, resp.Status)
+	if resp.Status != status {
+		b.t.Fatalf("click %s: the next page %s is a %d, want %d", sel, resp.URL, resp.Status, status)
 	}
 	u, err := url.Parse(resp.URL)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,11 +84,16 @@ func TestBrowserThrottleMessage(t *testing.T) {
 			b.signup("throttled", "throttled-password")
 			b.follow("#logout-form button[type=submit]", "/")
 			b.open("/login")
-			for i, want := range []string{"Invalid username or password.", "Invalid username or password.", "Too many attempts. Please wait 15 minutes and try again."} {
+			throttled := regexp.MustCompile(`^Too many attempts\. Please wait \d+ minutes? and try again\.$`)
+			for i, want := range []string{"Invalid username or password.", "Invalid username or password.", throttled.String()} {
 				b.fill("#login-username", "throttled")
 				b.fill("#login-password", "not-the-password")
-				b.submit("#login-form button[type=submit]", "/login")
-				if got := b.text("#login-form .fiberfn-errors"); got != want {
+				if i < 2 {
+					b.submit("#login-form button[type=submit]", "/login")
+				} else { // without JavaScript the form comes back as a 429 page
+					b.submitRefused("#login-form button[type=submit]", "/login", 429)
+				}
+				if got := b.text("#login-form .fiberfn-errors"); got != want && !(i == 2 && throttled.MatchString(got)) {
 					t.Fatalf("attempt %d: the form says %q, want %q", i+1, got, want)
 				}
 			}
@@ -95,9 +101,37 @@ func TestBrowserThrottleMessage(t *testing.T) {
 			// throttled.
 			b.fill("#login-username", "throttled")
 			b.fill("#login-password", "throttled-password")
-			b.submit("#login-form button[type=submit]", "/login")
-			b.expectText("#login-form .fiberfn-errors", "Too many attempts. Please wait 15 minutes and try again.")
+			b.submitRefused("#login-form button[type=submit]", "/login", 429)
+			if got := b.text("#login-form .fiberfn-errors"); !throttled.MatchString(got) {
+				t.Errorf("the right password while throttled: the form says %q", got)
+			}
 			b.expectValue("#login-username", "throttled")
+		})
+	}
+}
+
+// TestBrowserWriteLimitMessage adds tasks until the user's write limit:
+// the add form then says so and keeps the title, with htmx 4, htmx 2 and
+// without JavaScript (whose form comes back as a 429 page), and no task is
+// added.
+func TestBrowserWriteLimitMessage(t *testing.T) {
+	for _, mode := range browserModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemoWith(t, mode, app.Options{Throttle: app.Throttle{UserWrites: 2}})
+			b.signup("busy", "busy-password")
+			b.addTask("first")
+			b.addTask("second")
+			b.fill("#new-task-title", "one too many")
+			b.submitRefused("#add-task-form button[type=submit]", "/", 429)
+			if got := b.text("#new-task-error"); !regexp.MustCompile(`^Too many changes in a short time\. Please wait \d+ (seconds?|minutes?) and try again\.$`).MatchString(got) {
+				t.Errorf("the add form says %q", got)
+			}
+			b.expectValue("#new-task-title", "one too many")
+			b.expectTasks([]string{"first", "second"}, nil)
+			if n := d.taskCount("busy"); n != 2 {
+				t.Errorf("%d tasks stored, want 2", n)
+			}
 		})
 	}
 }

@@ -303,7 +303,7 @@ func TestDemoPagesAndStatic(t *testing.T) {
 		{d, "/login", 200, []string{`id="login-form"`, `action="/api/login" hx-post="/api/login"`, `<label for="login-username">`, `name="remember"`}},
 		{d, "/signup", 200, []string{`id="signup-form"`, `action="/api/signup" hx-post="/api/signup"`, `name="confirm_password"`}},
 		{d, "/no/such/page", 404, []string{"Page not found", "<code>/no/such/page</code>"}},
-		{d, "/public/no-such-file.css", 404, []string{"Page not found"}},
+		{d, "/public/no-such-file.css", 404, []string{"Not found."}}, // plain text, see TestDemoStaticMiss
 		{d, "/public/css/app.css", 200, []string{".fiberfn-errors"}},
 		{d, "/public/css/demo.css", 200, []string{"ul.tasks > li > form > span"}},
 		{d, "/public/vendor/htmx-" + public.HTMXDefault + "/htmx.min.js", 200, nil},

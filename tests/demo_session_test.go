@@ -8,9 +8,10 @@ import (
 	"github.com/fiberfn/fiberfn/demo/app"
 )
 
-// The demo keeps what a session id stands for in memory for a few seconds
-// (sessions.go). An id that was logged out, or replaced by a new login,
-// must stop working at once all the same, even when it was just used.
+// An id that was logged out, or replaced by a new login, stops working at
+// once, even when it was just used. (The demo once kept what a session id
+// stood for in memory for a few seconds; it now reads the session on every
+// request, see TestDemoInstancesSessions for the same across instances.)
 func TestDemoEndedSessionIsRefusedAtOnce(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, app.Options{})

@@ -144,3 +144,64 @@ func TestDemoCompression(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoStaticMiss is the regression test of issue 17 item 5: GET
+// /public/nope.css with a session rendered the full 404 page, with the
+// username, and without Cache-Control. A miss under the static prefix is
+// now a short plain-text 404 that never reads the session, marked
+// no-store (only files that exist may be cached); other methods get 405.
+func TestDemoStaticMiss(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newPlainClient(t, d.URL)
+	c.signup("staticuser", "static-password")
+	v := d.App.Assets.Version()
+	for _, path := range []string{"/public/nope.css", "/public/" + v + "/nope.css", "/public/css/nope.css", "/public/abcdefabcdef/css/nope.css",
+		"/public/css", "/public/css/", "/public", "/public/", "/public/" + v + "/", "/public/css/app.css/x", "/public/css/%2e%2e/nope.js"} {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			r := c.do(methodRequest(t, method, d.URL+path), false)
+			if r.Status != http.StatusNotFound {
+				t.Errorf("%s %s: %d, want 404", method, path, r.Status)
+			}
+			if got := r.Header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("%s %s: Cache-Control %q, want no-store", method, path, got)
+			}
+			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+				t.Errorf("%s %s: Content-Type %q", method, path, ct)
+			}
+			mustNotContain(t, method+" "+path, r.Body, "staticuser", "<html", "<nav")
+			if r.Header.Get("Content-Security-Policy") != app.ContentSecurityPolicy || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s %s: security headers missing: %v", method, path, r.Header)
+			}
+		}
+	}
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		r := c.do(methodRequest(t, method, d.URL+"/public/css/app.css"), false)
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "GET, HEAD" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s /public/css/app.css: %d, Allow %q, Cache-Control %q", method, r.Status, r.Header.Get("Allow"), r.Header.Get("Cache-Control"))
+		}
+		mustNotContain(t, method, r.Body, "staticuser")
+	}
+	// Files that exist are still cacheable, and pages still know the user.
+	if r := c.get("/public/css/app.css"); r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "public, max-age=3600" {
+		t.Errorf("/public/css/app.css: %d, Cache-Control %q", r.Status, r.Header.Get("Cache-Control"))
+	}
+	if r := c.get("/public/" + v + "/css/app.css"); r.Status != http.StatusOK || r.Header.Get("Cache-Control") != app.ImmutableCache {
+		t.Errorf("versioned app.css: %d, Cache-Control %q", r.Status, r.Header.Get("Cache-Control"))
+	}
+	r := c.get("/nope")
+	if r.Status != http.StatusNotFound || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("/nope: %d, Cache-Control %q", r.Status, r.Header.Get("Cache-Control"))
+	}
+	mustContain(t, "the 404 page outside /public/", r.Body, "staticuser")
+}
+
+// methodRequest makes a request without a body.
+func methodRequest(t *testing.T, method, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}

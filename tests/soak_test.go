@@ -351,6 +351,11 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return s[int(float64(len(s)-1)*p)]
 }
 
+// soakLimits lift the per-user write limit and task quota out of the way:
+// each soak client writes as fast as it can, and the soak measures the
+// storage under that load, not the limits (TestDemoWriteFlood does).
+var soakLimits = []string{"-write-limit", "1000000000/1m", "-task-quota", "1000000000"}
+
 func TestDemoSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak: skipped with -short")
@@ -359,7 +364,7 @@ func TestDemoSoak(t *testing.T) {
 	bin := buildDemo(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "soak.db")
-	p := startDemoBinary(t, bin, dir, "", "-addr", "127.0.0.1:0", "-db", db)
+	p := startDemoBinary(t, bin, dir, "", append([]string{"-addr", "127.0.0.1:0", "-db", db}, soakLimits...)...)
 	base := strings.Replace(p.base, "localhost", "127.0.0.1", 1)
 
 	// Every client signs up its own user (this is also where bcrypt runs).
@@ -453,7 +458,7 @@ func TestDemoSoak(t *testing.T) {
 	t.Logf("kill -9 after %v of load: %d task rows, %d writes were in flight (may or may not have happened), integrity ok", killAfter, rows, inFlight)
 
 	// Restart: the same sessions still work and see their tasks.
-	p2 := startDemoBinary(t, bin, dir, "", "-addr", "127.0.0.1:0", "-db", db)
+	p2 := startDemoBinary(t, bin, dir, "", append([]string{"-addr", "127.0.0.1:0", "-db", db}, soakLimits...)...)
 	base2 := strings.Replace(p2.base, "localhost", "127.0.0.1", 1)
 	for _, c := range clients {
 		c.base = base2

@@ -67,13 +67,33 @@ type Options struct {
 	TrustedProxies []string
 
 	// Throttle limits login, sign-up and password-change attempts per
-	// account and per client address. Zero fields take the defaults.
+	// account and per client address, and task writes per user. Zero
+	// fields take the defaults.
 	Throttle Throttle
 
 	// Secret signs the flash and notice cookies (see App.Keys); at least
 	// MinSecretSize bytes. Empty: a random key stored in the database on
 	// first start and reused after every restart.
 	Secret []byte
+
+	// RetiredSecrets still verify the flash and notice cookies and the
+	// once-only form tokens but sign nothing: rotate a key by putting the
+	// new secret in Secret and the old one here, on every instance. Each
+	// has at least MinSecretSize bytes.
+	RetiredSecrets [][]byte
+
+	// TaskQuota is how many tasks one account may keep; adding one more
+	// is refused with 403 and a message. Default DefaultTaskQuota.
+	TaskQuota int
+
+	// Redis is the URL of a Redis server ("redis://host:6379/0") that
+	// keeps the sessions and the attempt counts, for several instances
+	// that share it. Empty: the database keeps them.
+	Redis string
+
+	// RedisPrefix is put before every Redis key the app writes.
+	// Default DefaultRedisPrefix.
+	RedisPrefix string
 
 	// CheckpointInterval is how often the WAL is checkpointed and
 	// truncated. Default DefaultCheckpointInterval.
@@ -110,6 +130,9 @@ type App struct {
 	sessions   *Sessions
 	once       *sqlstore.Store
 	throttle   *throttle
+	state      *sharedState
+	redis      *redisConn // nil without Options.Redis
+	health     health
 	checkpoint *checkpointer
 	htmxScript string
 	logger     *slog.Logger
@@ -152,36 +175,39 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("app: the secret has %d bytes, want at least %d", len(secret), MinSecretSize)
 	}
-	sessions, err := newSessions(db, opts.SecureCookies)
+	keys, err := signingKeys(secret, opts.RetiredSecrets)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	state, err := openState(opts, db, opts.Logger)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	once, err := newOnceStorage(db)
 	if err != nil {
-		sessions.stop()
-		db.Close()
-		return nil, err
-	}
-	limits, err := newThrottle(db)
-	if err != nil {
-		once.Close()
-		sessions.stop()
+		state.close()
 		db.Close()
 		return nil, err
 	}
 	if opts.CheckpointInterval <= 0 {
 		opts.CheckpointInterval = DefaultCheckpointInterval
 	}
+	if opts.TaskQuota <= 0 {
+		opts.TaskQuota = DefaultTaskQuota
+	}
 	a := &App{
 		Store:      NewStore(db),
-		Keys:       [][]byte{signingKey(secret)},
+		Keys:       keys,
 		Assets:     assets,
 		db:         db,
 		passwords:  passwords,
-		sessions:   sessions,
+		sessions:   state.sessions,
 		once:       once,
-		throttle:   limits,
+		throttle:   newThrottle(state.attempts, opts.Throttle, opts.Logger),
+		state:      state,
+		redis:      state.redis,
 		htmxScript: assets.URL(public.HTMXFile(opts.HTMXVersion)),
 		logger:     opts.Logger,
 	}
@@ -231,11 +257,12 @@ func New(opts Options) (*App, error) {
 	// SVG): brotli, else gzip, else deflate, as the browser accepts.
 	a.Fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	a.Fiber.Use(securityHeaders(), noStore, secureCookies(opts.SecureCookies))
-	a.Fiber.Use(StaticPrefix, a.Assets.Handler())
+	a.registerHealth() // /healthz, /readyz; Connection: close while draining
+	a.Fiber.Use(StaticPrefix, a.Assets.Handler(), staticMiss)
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
-	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords))
-	a.throttle.install(a.Fiber, opts.Throttle)
+	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords),
+		fiberfn.Provide(a.throttle), fiberfn.Provide(taskQuota(opts.TaskQuota)))
 	// The server functions are package-level handles on fiberfn's default
 	// registry (auth_fns.go, task_fns.go), so several Apps in one process
 	// share them; each gets its store and sessions from the context. The
@@ -266,10 +293,11 @@ func assets(dev string) (views, static fs.FS, err error) {
 }
 
 // Close stops the WAL checkpoints and the storages' sweepers, checkpoints
-// once more and closes the database. Shut the Fiber app down first.
+// once more and closes the database and the Redis connection. Shut the
+// Fiber app down first.
 func (a *App) Close() error {
 	a.checkpoint.stop()
-	return errors.Join(a.sessions.stop(), a.throttle.stop(), a.once.Close(), checkpoint(a.db), a.db.Close())
+	return errors.Join(a.state.close(), a.once.Close(), checkpoint(a.db), a.db.Close())
 }
 
 // PasswordChecks is the number of bcrypt password comparisons the app has

@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -91,7 +92,7 @@ func (s *Assets) URL(path string) string {
 }
 
 // Handler serves the static files at StaticPrefix (mount it with
-// app.Use(StaticPrefix, ...)): a versioned URL of the current version
+// app.Use(StaticPrefix, assets.Handler(), staticMiss)): a versioned URL of the current version
 // with ImmutableCache; one of an older version (a page from before a
 // deploy) with the current file and no-cache; a plain URL with a
 // max-age of an hour.
@@ -107,6 +108,9 @@ func (s *Assets) Handler() fiber.Handler {
 			c.Path(StaticPrefix + "/" + strings.Clone(tail))
 		}
 		if err := s.serve(c); err != nil {
+			if errors.Is(err, fiber.ErrForbidden) { // a directory
+				return c.Next()
+			}
 			return err
 		}
 		if versioned && c.Response().StatusCode() == fiber.StatusOK {
@@ -118,6 +122,20 @@ func (s *Assets) Handler() fiber.Handler {
 		}
 		return nil
 	}
+}
+
+// staticMiss answers what Handler does not serve under StaticPrefix: a
+// file that does not exist or a directory (404), another method than GET
+// and HEAD (405). A short text, without reading the session: nothing under
+// StaticPrefix depends on who asks. noStore marks it no-store, so a miss
+// is not cached past the deploy that adds the file.
+func staticMiss(c *fiber.Ctx) error {
+	c.Type("txt", "utf-8")
+	if m := c.Method(); m != fiber.MethodGet && m != fiber.MethodHead {
+		c.Set(fiber.HeaderAllow, "GET, HEAD")
+		return c.Status(fiber.StatusMethodNotAllowed).SendString("Method not allowed.")
+	}
+	return c.Status(fiber.StatusNotFound).SendString("Not found.")
 }
 
 // isVersion reports whether a path segment has the form of a version.

@@ -60,7 +60,7 @@ func (in *SignupInput) Validate() error {
 }
 
 func signup(c *fiber.Ctx, in SignupInput) (struct{}, error) {
-	if err := checkThrottle(c); err != nil {
+	if err := throttleOf(c).takeAddress(c); err != nil {
 		return struct{}{}, err
 	}
 	store := fiberfn.ExpectContext[*Store](c)
@@ -120,8 +120,17 @@ func (in *LoginInput) Validate() error {
 	return nil
 }
 
+// login checks the password of the account its input names. The throttle
+// counts the attempt on that same decoded (and normalized) username before
+// any bcrypt work, and gives it back after a success: only failures lock
+// an account.
 func login(c *fiber.Ctx, in LoginInput) (struct{}, error) {
-	if err := checkThrottle(c); err != nil {
+	limits := throttleOf(c)
+	if err := limits.takeAddress(c); err != nil {
+		return struct{}{}, err
+	}
+	attempt, err := limits.takeAccount(c, loginKey(in.Username))
+	if err != nil {
 		return struct{}{}, err
 	}
 	passwords := fiberfn.ExpectContext[*Passwords](c)
@@ -129,14 +138,14 @@ func login(c *fiber.Ctx, in LoginInput) (struct{}, error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		passwords.Check(nil, in.Password) // same work as a wrong password
-		failedAttempt(c)
 		return struct{}{}, errInvalidLogin
 	case err != nil:
+		limits.giveBack(c, attempt) // not the user's failure
 		return struct{}{}, err
 	case !passwords.Check(u.PasswordHash, in.Password):
-		failedAttempt(c)
 		return struct{}{}, errInvalidLogin
 	}
+	limits.giveBack(c, attempt)
 	if err := fiberfn.ExpectContext[*Sessions](c).LogIn(c, u, in.Remember); err != nil {
 		return struct{}{}, err
 	}
@@ -180,14 +189,19 @@ func (in *PasswordInput) Validate() error {
 
 func changePassword(c *fiber.Ctx, in PasswordInput) (struct{}, error) {
 	u := userOf(c)
-	if err := checkThrottle(c); err != nil {
+	limits := throttleOf(c)
+	if err := limits.takeAddress(c); err != nil {
+		return struct{}{}, err
+	}
+	attempt, err := limits.takeAccount(c, passwordKey(u.ID))
+	if err != nil {
 		return struct{}{}, err
 	}
 	passwords := fiberfn.ExpectContext[*Passwords](c)
 	if !passwords.Check(u.PasswordHash, in.CurrentPassword) {
-		failedAttempt(c)
 		return struct{}{}, fiberfn.FieldErrors{"current_password": "That is not your current password."}
 	}
+	limits.giveBack(c, attempt)
 	hash, err := passwords.Hash(in.NewPassword)
 	if err != nil {
 		return struct{}{}, err

@@ -27,7 +27,25 @@ func (a *App) registerPages() {
 // when the page is about to render: it consumes the one-time notice.
 func (a *App) page(c *fiber.Ctx, title, nav string) *Page {
 	u, _ := fiberfn.UseContext[*User](c)
+	a.throttledPage(c)
 	return &Page{Title: title, Nav: nav, User: u, HTMXScript: a.htmxScript, Notice: fiberfn.Notice(c)}
+}
+
+// throttledPage makes the page a 429 with Retry-After when it shows a form
+// whose plain post was just throttled (the post's redirect brought the
+// message here in fiberfn's flash): browsers without JavaScript and htmx
+// full-page requests, which follow that redirect, end on a 429 as JSON and
+// htmx partial callers do.
+func (a *App) throttledPage(c *fiber.Ctx) {
+	wait, ok, err := a.throttle.flashRetry(c, fiberfn.Flash(c))
+	if err != nil {
+		a.logger.Warn("demo: the wait of a throttled form", "err", err)
+		return
+	}
+	if ok {
+		fiberfn.Response(c).SetStatus(fiber.StatusTooManyRequests)
+		fiberfn.Response(c).InsertHeader(fiber.HeaderRetryAfter, strconv.Itoa(retrySeconds(wait)))
+	}
 }
 
 // loginURL is the login page that comes back to next afterwards.

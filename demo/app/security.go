@@ -66,10 +66,15 @@ func isStatic(c *fiber.Ctx) bool {
 // fragment depends on who is logged in, and after logout the Back button
 // must not show the previous user's tasks. It sets the header before the
 // handler (so error answers have it) and again after (so no handler can
-// loosen it).
+// loosen it). Under the static prefix only files may be cached: a miss,
+// a refusal or an error is no-store too.
 func noStore(c *fiber.Ctx) error {
 	if isStatic(c) {
-		return c.Next()
+		err := c.Next()
+		if st := c.Response().StatusCode(); err != nil || st >= fiber.StatusMultipleChoices && st != fiber.StatusNotModified {
+			c.Set(fiber.HeaderCacheControl, "no-store")
+		}
+		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	err := c.Next()

@@ -1,16 +1,14 @@
 package app
 
 import (
-	"database/sql"
-	"fmt"
-	"strings"
-	"sync"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"time"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/session"
-	"github.com/gofiber/storage/sqlite3/v2"
 )
 
 // SessionCookie is the name of the session cookie.
@@ -24,189 +22,132 @@ const (
 	// "remember me" lasts in storage; its cookie ends with the browser
 	// session.
 	browserSessionFor = 24 * time.Hour
-	// sessionTable is the table of the session storage.
-	sessionTable = "sessions"
+	// sessionIDBytes is the number of random bytes of a session id.
+	sessionIDBytes = 32
 )
 
-// Keys of the session data.
-const (
-	keyUserID   = "uid"
-	keyEpoch    = "epoch"
-	keyRemember = "remember"
-)
+// sessionIDLen is the length of a session id in the cookie: base64url of
+// sessionIDBytes, without padding.
+var sessionIDLen = base64.RawURLEncoding.EncodedLen(sessionIDBytes)
 
-// The sqlite3 storage must satisfy Fiber v2's storage interface as it is.
-var _ fiber.Storage = (*sqlite3.Storage)(nil)
-
-// Sessions keeps who is logged in: Fiber's session middleware over the
-// gofiber sqlite3 storage, in the demo's own database, so sessions survive
-// a restart.
+// Sessions keeps who is logged in. The cookie holds a random id (256 bits
+// from crypto/rand); storage holds, under the SHA-256 of the id, only the
+// user id, the user's session epoch and the remember-me flag: in the
+// database (table login_sessions) or in Redis. Every request reads its
+// session from storage, so a logout or a new login made through any
+// instance holds for every instance at the very next request, and every
+// request compares the epoch with the users table, so a password change
+// ends the user's other sessions on every instance at once.
 //
-// Fiber's session store decides at the store level whether its cookie is
-// persistent, so there are two stores over the same storage and cookie
-// name: one for "remember me" logins and one for browser-session logins.
-// Either store reads any session.
+// It is deliberately not an io.Closer: *Sessions travels in the request's
+// locals (fiberfn.Provide), and fasthttp closes every io.Closer among a
+// request's locals when the request ends.
 type Sessions struct {
-	storage  *sqlite3.Storage
-	remember *session.Store
-	browser  *session.Store
-	// known remembers what recently seen session ids stand for.
-	known sessionCache
+	store  sessionStore
+	secure bool
 }
 
-// newSessions creates the session table in db and the two stores. The
-// storage borrows db: closing the storage leaves db open.
-func newSessions(db *sql.DB, secure bool) (s *Sessions, err error) {
-	defer func() {
-		// The storage reports set-up failures by panicking.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("app: session storage: %v", r)
-		}
-	}()
-	storage := sqlite3.NewFromConnection(db, sqlite3.Config{
-		Table:      sessionTable,
-		GCInterval: 10 * time.Minute,
-	})
-	cfg := session.Config{
-		Storage:        storage,
-		KeyLookup:      "cookie:" + SessionCookie,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: "Lax",
-		CookieSecure:   secure,
+// sessionRecord is what a session stands for.
+type sessionRecord struct {
+	userID   int64
+	epoch    int64
+	remember bool
+}
+
+// sessionStore keeps session records under the hash of their id.
+type sessionStore interface {
+	get(ctx context.Context, key string) (sessionRecord, bool, error)
+	put(ctx context.Context, key string, r sessionRecord, ttl time.Duration) error
+	remove(ctx context.Context, key string) error
+}
+
+// sessionKey is the storage key of a session id: its SHA-256, so that a
+// copy of the storage (a backup, a read of Redis) holds no usable id.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// validSessionID reports whether id has the form of an id the demo makes;
+// anything else is not looked up.
+func validSessionID(id string) bool {
+	if len(id) != sessionIDLen {
+		return false
 	}
-	remember, browser := cfg, cfg
-	remember.Expiration = rememberFor
-	browser.Expiration = browserSessionFor
-	browser.CookieSessionOnly = true
-	return &Sessions{storage: storage, remember: session.New(remember), browser: session.New(browser),
-		known: sessionCache{entries: map[string]knownSession{}}}, nil
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
-// stop stops the storage's expiry sweeper; the database stays open.
-//
-// It is deliberately not named Close: *Sessions travels in the request's
-// locals (fiberfn.Provide), and fasthttp calls Close on every io.Closer
-// among a request's locals when the request ends, which would shut the
-// session storage after the first request.
-func (s *Sessions) stop() error {
-	return s.storage.Close()
+// sessionLocal is the locals key of the request's session record, read
+// once per request.
+type sessionLocal struct{}
+
+// lookup returns the record of the request's session; the zero record
+// without one.
+func (s *Sessions) lookup(c *fiber.Ctx) (sessionRecord, error) {
+	if r, ok := c.Locals(sessionLocal{}).(sessionRecord); ok {
+		return r, nil
+	}
+	var r sessionRecord
+	if id := c.Cookies(SessionCookie); validSessionID(id) {
+		found, ok, err := s.store.get(c.UserContext(), sessionKey(id))
+		if err != nil {
+			return sessionRecord{}, err
+		}
+		if ok {
+			r = found
+		}
+	}
+	c.Locals(sessionLocal{}, r)
+	return r, nil
 }
 
 // userID returns the user id, session epoch and remember-me flag of the
 // request's session; uid is 0 without a session.
 func (s *Sessions) userID(c *fiber.Ctx) (uid, epoch int64, remember bool, err error) {
-	id := c.Cookies(SessionCookie)
-	if id == "" {
-		return 0, 0, false, nil
-	}
-	if k, ok := s.known.get(id); ok {
-		return k.uid, k.epoch, k.remember, nil
-	}
-	sess, err := s.browser.Get(c)
-	if err != nil {
-		return 0, 0, false, err
-	}
-	uid, _ = sess.Get(keyUserID).(int64)
-	epoch, _ = sess.Get(keyEpoch).(int64)
-	remember, _ = sess.Get(keyRemember).(bool)
-	if !sess.Fresh() && sess.ID() == id { // the cookie named a stored session
-		s.known.put(id, knownSession{uid: uid, epoch: epoch, remember: remember})
-	}
-	return uid, epoch, remember, nil
-}
-
-// Session lookups: reading a session means a storage query and decoding
-// its data with a new gob decoder, which recompiles the types every time:
-// over a third of the CPU of a request as small as adding a task. So what
-// a session id stands for is kept in memory for sessionCacheFor. Logging
-// in and out in this process end the old id at once, and every request
-// still checks the user's session epoch in the users table, so a password
-// change ends other sessions at once too. What the cache can delay, by at
-// most sessionCacheFor, is a session's expiry and a logout made by another
-// process on the same database.
-const (
-	sessionCacheFor = 5 * time.Second
-	// sessionCacheMax bounds the cache; when full it starts over.
-	sessionCacheMax = 10000
-)
-
-// knownSession is what a session id stood for when it was read.
-type knownSession struct {
-	uid, epoch int64
-	remember   bool
-	// ended marks an id logged out (or replaced by a login) in this
-	// process: it stands for no user, and a lookup that read the session
-	// before it ended cannot bring it back.
-	ended bool
-	until time.Time
-}
-
-// sessionCache maps session ids to what they stood for, for a while.
-type sessionCache struct {
-	mu      sync.Mutex
-	entries map[string]knownSession
-}
-
-func (sc *sessionCache) get(id string) (knownSession, bool) {
-	sc.mu.Lock()
-	k, ok := sc.entries[id]
-	sc.mu.Unlock()
-	if !ok || time.Now().After(k.until) {
-		return knownSession{}, false
-	}
-	return k, true
-}
-
-// put remembers k for id. id may point into a request buffer: it is
-// copied.
-func (sc *sessionCache) put(id string, k knownSession) {
-	k.until = time.Now().Add(sessionCacheFor)
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if old, ok := sc.entries[id]; ok && old.ended {
-		return
-	}
-	if len(sc.entries) >= sessionCacheMax {
-		clear(sc.entries)
-	}
-	sc.entries[strings.Clone(id)] = k
-}
-
-// end marks id as standing for no user, ahead of its deletion from
-// storage.
-func (sc *sessionCache) end(id string) {
-	if id == "" {
-		return
-	}
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if len(sc.entries) >= sessionCacheMax {
-		clear(sc.entries)
-	}
-	sc.entries[strings.Clone(id)] = knownSession{ended: true, until: time.Now().Add(sessionCacheFor)}
+	r, err := s.lookup(c)
+	return r.userID, r.epoch, r.remember, err
 }
 
 // LogIn starts a session for u under a new session id (so an id planted
-// before the login is worthless), with a persistent cookie when remember
-// is set and a browser-session cookie otherwise.
+// before the login is worthless, and the id in use before is deleted),
+// with a persistent cookie when remember is set and a browser-session
+// cookie otherwise.
 func (s *Sessions) LogIn(c *fiber.Ctx, u *User, remember bool) error {
-	store := s.browser
+	ctx := c.UserContext()
+	if old := c.Cookies(SessionCookie); validSessionID(old) {
+		if err := s.store.remove(ctx, sessionKey(old)); err != nil {
+			return err
+		}
+	}
+	var raw [sessionIDBytes]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	id := base64.RawURLEncoding.EncodeToString(raw[:])
+	ttl := browserSessionFor
 	if remember {
-		store = s.remember
+		ttl = rememberFor
 	}
-	s.known.end(c.Cookies(SessionCookie))
-	sess, err := store.Get(c)
-	if err != nil {
+	r := sessionRecord{userID: u.ID, epoch: u.SessionEpoch, remember: remember}
+	if err := s.store.put(ctx, sessionKey(id), r, ttl); err != nil {
 		return err
 	}
-	if err := sess.Reset(); err != nil { // new id, old data and old id gone
-		return err
+	ck := s.cookie(id)
+	if remember {
+		ck.Expires = time.Now().Add(rememberFor)
+		ck.MaxAge = int(rememberFor / time.Second)
+	} else {
+		ck.SessionOnly = true
 	}
-	sess.Set(keyUserID, u.ID)
-	sess.Set(keyEpoch, u.SessionEpoch)
-	sess.Set(keyRemember, remember)
-	return sess.Save()
+	c.Cookie(ck)
+	c.Locals(sessionLocal{}, r)
+	return nil
 }
 
 // LogOut deletes the session from storage and expires its cookie.
@@ -215,12 +156,24 @@ func (s *Sessions) LogOut(c *fiber.Ctx) error {
 	if id == "" {
 		return nil
 	}
-	s.known.end(id)
-	sess, err := s.browser.Get(c)
-	if err != nil {
-		return err
+	if validSessionID(id) {
+		if err := s.store.remove(c.UserContext(), sessionKey(id)); err != nil {
+			return err
+		}
 	}
-	return sess.Destroy()
+	ck := s.cookie("")
+	ck.Expires = time.Unix(0, 0)
+	ck.MaxAge = -1
+	c.Cookie(ck)
+	c.Locals(sessionLocal{}, sessionRecord{})
+	return nil
+}
+
+// cookie is the session cookie with the value id and the attributes every
+// session cookie has. (Secure is also added on HTTPS requests by the
+// secureCookies middleware.)
+func (s *Sessions) cookie(id string) *fiber.Cookie {
+	return &fiber.Cookie{Name: SessionCookie, Value: id, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: s.secure}
 }
 
 // CurrentUser returns the logged-in user of the request, or nil. It looks

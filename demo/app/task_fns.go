@@ -42,17 +42,19 @@ const (
 // guard). htmx callers get only the row that changed, with the summary
 // (counts, filters, clear completed) and an empty error slot out of band;
 // add also gets a fresh add form. Adding is once-only: a double click, a
-// double Enter or a retry adds one task.
+// double Enter or a retry adds one task. Every write counts against the
+// user's write rate (limitWrites, before anything is decoded or claimed),
+// and an add against the user's task quota.
 var (
-	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn), fiberfn.OnceOnly(), fiberfn.Render(taskRowTemplate),
+	AddTask = fiberfn.Register(fnAddTask, addTask, fiberfn.Guard(loggedIn, limitWrites), fiberfn.OnceOnly(), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate("partials/add_form"), fiberfn.ErrorTarget(formErrorTarget, "outerHTML"))
-	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
+	RenameTask = fiberfn.Register(fnRenameTask, renameTask, fiberfn.Guard(loggedIn, limitWrites), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate("partials/task_edit"), fiberfn.ErrorTarget("closest li", "outerHTML"))
-	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
+	ToggleTask = fiberfn.Register(fnToggleTask, toggleTask, fiberfn.Guard(loggedIn, limitWrites), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate(taskErrorTemplate), fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn), fiberfn.Render(taskRowTemplate),
+	DeleteTask = fiberfn.Register(fnDeleteTask, deleteTask, fiberfn.Guard(loggedIn, limitWrites), fiberfn.Render(taskRowTemplate),
 		fiberfn.ErrorTemplate(taskErrorTemplate), fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
-	ClearCompleted = fiberfn.Register(fnClearCompleted, clearCompleted, fiberfn.Guard(loggedIn), fiberfn.Render(taskListTemplate),
+	ClearCompleted = fiberfn.Register(fnClearCompleted, clearCompleted, fiberfn.Guard(loggedIn, limitWrites), fiberfn.Render(taskListTemplate),
 		fiberfn.ErrorTarget(taskErrorTarget, "innerHTML"))
 )
 
@@ -147,6 +149,9 @@ func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskResult, error) {
 	title, problem := cleanTitle(in.Title)
 	if problem != "" {
 		return nil, fiberfn.FieldErrors{"title": problem}
+	}
+	if err := checkQuota(c, u); err != nil {
+		return nil, err
 	}
 	t, err := fiberfn.ExpectContext[*Store](c).AddTask(u.ID, title)
 	if err != nil {

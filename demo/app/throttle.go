@@ -1,23 +1,21 @@
 package app
 
 import (
-	"database/sql"
-	"encoding/json"
-	"fmt"
+	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
-	"github.com/gofiber/storage/sqlite3/v2"
 )
 
 // Throttle sets how often the account forms (log in, sign up, change
-// password) may be tried. Counts live in the demo's SQLite file (table
-// "limits"), so a restart keeps them. Zero fields take the defaults.
+// password) may be tried and how often a user may change tasks. The counts
+// live where the instances share them: in the database, or in Redis with
+// Options.Redis. Zero fields take the defaults.
 type Throttle struct {
 	// AccountFailures is how many failed logins (or failed password
 	// changes) one account may have per AccountWindow; the next attempts
@@ -32,14 +30,22 @@ type Throttle struct {
 	AddressAttempts int
 	// AddressWindow is the window of AddressAttempts. Default 15 minutes.
 	AddressWindow time.Duration
+	// UserWrites is how many task writes (add, rename, toggle, delete,
+	// clear completed) one user may make per UserWritesWindow; the next
+	// are answered 429 and change nothing. Default 300.
+	UserWrites int
+	// UserWritesWindow is the window of UserWrites. Default 1 minute.
+	UserWritesWindow time.Duration
 }
 
 // Default throttle settings.
 const (
-	DefaultAccountFailures = 5
-	DefaultAccountWindow   = 15 * time.Minute
-	DefaultAddressAttempts = 100
-	DefaultAddressWindow   = 15 * time.Minute
+	DefaultAccountFailures  = 5
+	DefaultAccountWindow    = 15 * time.Minute
+	DefaultAddressAttempts  = 100
+	DefaultAddressWindow    = 15 * time.Minute
+	DefaultUserWrites       = 300
+	DefaultUserWritesWindow = time.Minute
 )
 
 func (t Throttle) withDefaults() Throttle {
@@ -55,176 +61,177 @@ func (t Throttle) withDefaults() Throttle {
 	if t.AddressWindow <= 0 {
 		t.AddressWindow = DefaultAddressWindow
 	}
+	if t.UserWrites <= 0 {
+		t.UserWrites = DefaultUserWrites
+	}
+	if t.UserWritesWindow <= 0 {
+		t.UserWritesWindow = DefaultUserWritesWindow
+	}
 	return t
 }
 
-// limitsTable is the table of the limiter storage.
-const limitsTable = "limits"
-
-// Locals keys of the throttle.
-type (
-	// throttledKey holds the seconds until a throttled request may be
-	// retried.
-	throttledKey struct{}
-	// authFailedKey is set by a server function whose credentials were
-	// wrong, so that the failure counts against the account.
-	authFailedKey struct{}
-	// realStatusKey keeps the status of a failed attempt that answered
-	// below 400 (a no-JavaScript post is redirected back with 302).
-	realStatusKey struct{}
-)
-
-// throttle is the rate limiting of the account forms: Fiber's limiter
-// middleware over the demo's SQLite, once per client address and once per
-// account.
+// throttle applies the Throttle settings through the Attempts service.
+// The server functions get it with fiberfn.ExpectContext[*throttle] and
+// call it with the values they decoded, before the work it protects: a
+// login on the normalized username of its input, never on a raw field of
+// the request, so a decoy in the query string or a repeated field can no
+// longer steer the count to another account. (Not an io.Closer: it
+// travels in the request's locals, see Sessions.)
 type throttle struct {
-	storage *sqlite3.Storage
+	attempts *Attempts
+	account  Limit
+	address  Limit
+	writes   Limit
+	logger   *slog.Logger
 }
 
-// newThrottle creates the limits table in db. The storage borrows db.
-func newThrottle(db *sql.DB) (t *throttle, err error) {
-	defer func() {
-		// The storage reports set-up failures by panicking.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("app: limiter storage: %v", r)
-		}
-	}()
-	s := sqlite3.NewFromConnection(db, sqlite3.Config{Table: limitsTable, GCInterval: 10 * time.Minute})
-	return &throttle{storage: s}, nil
-}
-
-// stop stops the storage's expiry sweeper; the database stays open. (Not
-// Close: see Sessions.stop.)
-func (t *throttle) stop() error {
-	return t.storage.Close()
-}
-
-// install mounts the limiters on the paths of the three account
-// functions. It must come after fiberfn.Provide (the password-change key
-// needs the logged-in user) and before the fiberfn plugin.
-//
-// A request over a limit is not answered by the limiter itself: it marks
-// the request (throttledKey) and lets it through to the server function,
-// whose first step, checkThrottle, fails with 429 before any bcrypt work.
-// fiberfn then answers each kind of caller the usual way: JSON gets
-// {"error"} with 429, htmx gets the form re-rendered with the message and
-// 429, a no-JavaScript post is sent back to the form with the message.
-// The limiter's Retry-After header goes with all of them.
-func (t *throttle) install(f *fiber.App, cfg Throttle) {
+func newThrottle(attempts *Attempts, cfg Throttle, logger *slog.Logger) *throttle {
 	cfg = cfg.withDefaults()
-	reached := func(c *fiber.Ctx) error {
-		secs, _ := strconv.Atoi(string(c.Response().Header.Peek(fiber.HeaderRetryAfter)))
-		if secs < 1 {
-			secs = 1
-		}
-		c.Locals(throttledKey{}, secs)
-		return c.Next()
+	return &throttle{
+		attempts: attempts,
+		account:  Limit{Max: cfg.AccountFailures, Window: cfg.AccountWindow},
+		address:  Limit{Max: cfg.AddressAttempts, Window: cfg.AddressWindow},
+		writes:   Limit{Max: cfg.UserWrites, Window: cfg.UserWritesWindow},
+		logger:   logger,
 	}
-	onlyPosts := func(c *fiber.Ctx) bool { return c.Method() != fiber.MethodPost }
-	byAddress := limiter.New(limiter.Config{
-		Next:         onlyPosts,
-		Max:          cfg.AddressAttempts,
-		Expiration:   cfg.AddressWindow,
-		KeyGenerator: func(c *fiber.Ctx) string { return "addr:" + c.IP() },
-		LimitReached: reached,
-		Storage:      t.storage,
-	})
-	byAccount := func(key func(*fiber.Ctx) string) fiber.Handler {
-		return limiter.New(limiter.Config{
-			Next: func(c *fiber.Ctx) bool {
-				return onlyPosts(c) || c.Locals(throttledKey{}) != nil || key(c) == ""
-			},
-			Max:                    cfg.AccountFailures,
-			Expiration:             cfg.AccountWindow,
-			KeyGenerator:           key,
-			LimitReached:           reached,
-			SkipSuccessfulRequests: true,
-			Storage:                t.storage,
-		})
-	}
-	f.Use(Signup.Path(), byAddress)
-	f.Use(Login.Path(), byAddress, restoreStatus, byAccount(loginAccountKey), markFailure)
-	f.Use(ChangePassword.Path(), byAddress, restoreStatus, byAccount(passwordAccountKey), markFailure)
 }
 
-// loginAccountKey is the limiter key of a login: the normalized username
-// of the form (or JSON body). A name no account can have gets none: it is
-// refused before any password check anyway.
-func loginAccountKey(c *fiber.Ctx) string {
-	var name string
-	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
-		var in struct {
-			Username string `json:"username"`
-		}
-		_ = json.Unmarshal(c.Body(), &in)
-		name = in.Username
-	} else {
-		name = c.FormValue("username")
-	}
-	name = normalizeUsername(name)
-	if usernameProblem(name) != "" {
-		return ""
-	}
-	return "login:" + name
+// Attempt keys: an account is named by what the function decoded (the
+// normalized username of a login, the user id of a password change).
+func loginKey(username string) string { return "login:" + username }
+func passwordKey(uid int64) string    { return "password:" + strconv.FormatInt(uid, 10) }
+func writeKey(uid int64) string       { return "write:" + strconv.FormatInt(uid, 10) }
+func addressKey(c *fiber.Ctx) string  { return "addr:" + c.IP() }
+
+// throttleOf returns the request's throttle.
+func throttleOf(c *fiber.Ctx) *throttle {
+	return fiberfn.ExpectContext[*throttle](c)
 }
 
-// passwordAccountKey is the limiter key of a password change: the
-// logged-in user. Without one there is no key (the function asks to log
-// in first).
-func passwordAccountKey(c *fiber.Ctx) string {
+// takeAddress counts an attempt of an account form from the client's
+// address (c.IP(), which believes X-Forwarded-For only from trusted
+// proxies).
+func (t *throttle) takeAddress(c *fiber.Ctx) error {
+	_, err := t.take(c, t.address, addressKey(c), tooManyAttempts)
+	return err
+}
+
+// takeAccount counts an attempt on an account before its password is
+// checked. Give it back (Undo) when the password was right: only failures
+// count. Counting before the check, rather than after a failure, bounds
+// the checks of concurrent guesses by the limit too.
+func (t *throttle) takeAccount(c *fiber.Ctx, key string) (Attempt, error) {
+	return t.take(c, t.account, key, tooManyAttempts)
+}
+
+// takeWrite counts a task write of the user.
+func (t *throttle) takeWrite(c *fiber.Ctx, uid int64) error {
+	_, err := t.take(c, t.writes, writeKey(uid), tooManyWrites)
+	return err
+}
+
+// take counts an attempt on key under l. Over the limit it answers 429:
+// the message (for every kind of caller, through fiberfn) and Retry-After.
+func (t *throttle) take(c *fiber.Ctx, l Limit, key string, message func(time.Duration) string) (Attempt, error) {
+	a, err := t.attempts.Take(c.UserContext(), l, key)
+	var th *Throttled
+	if errors.As(err, &th) {
+		return Attempt{}, tooMany(c, th.RetryAfter, message)
+	}
+	return a, err
+}
+
+// giveBack undoes a counted attempt (a login that succeeded). A failure
+// to undo is logged, not shown: the user did log in.
+func (t *throttle) giveBack(c *fiber.Ctx, a Attempt) {
+	if err := a.Undo(c.UserContext()); err != nil {
+		t.logger.Warn("demo: could not give back a successful attempt", "err", err)
+	}
+}
+
+// tooMany is the answer to a throttled request: 429 with Retry-After and a
+// message, which fiberfn gives every kind of caller in its shape.
+func tooMany(c *fiber.Ctx, wait time.Duration, message func(time.Duration) string) error {
+	fiberfn.Response(c).InsertHeader(fiber.HeaderRetryAfter, strconv.Itoa(retrySeconds(wait)))
+	return &fiberfn.Error{Code: http.StatusTooManyRequests, Message: message(wait)}
+}
+
+// retrySeconds is wait in whole seconds, rounded up, at least 1.
+func retrySeconds(wait time.Duration) int {
+	return max(1, int((wait+time.Second-1)/time.Second))
+}
+
+// tooManyAttempts is the message of a throttled account form.
+func tooManyAttempts(wait time.Duration) string {
+	return "Too many attempts. Please wait " + inMinutes(wait) + " and try again."
+}
+
+// tooManyWrites is the message of a throttled task write.
+func tooManyWrites(wait time.Duration) string {
+	if s := retrySeconds(wait); s < 60 {
+		unit := " seconds"
+		if s == 1 {
+			unit = " second"
+		}
+		return "Too many changes in a short time. Please wait " + strconv.Itoa(s) + unit + " and try again."
+	}
+	return "Too many changes in a short time. Please wait " + inMinutes(wait) + " and try again."
+}
+
+// inMinutes says wait in whole minutes, rounded up.
+func inMinutes(wait time.Duration) string {
+	if m := (retrySeconds(wait) + 59) / 60; m > 1 {
+		return strconv.Itoa(m) + " minutes"
+	}
+	return "1 minute"
+}
+
+// limitWrites is the guard of the task functions (after loggedIn): a
+// user's writes are counted before the function is decoded or claimed.
+func limitWrites(c *fiber.Ctx) error {
+	return throttleOf(c).takeWrite(c, userOf(c).ID)
+}
+
+// flashRetry is how long the caller must still wait when the page shows a
+// form whose plain (no-JavaScript) post was throttled: the page then
+// answers 429 with Retry-After too, like the post's redirect, so every
+// kind of caller ends on a 429. ok is false when the form was not
+// throttled.
+func (t *throttle) flashRetry(c *fiber.Ctx, f *fiberfn.FormState) (wait time.Duration, ok bool, err error) {
+	if f == nil || f.Status != http.StatusTooManyRequests {
+		return 0, false, nil
+	}
+	ctx := c.UserContext()
+	var checks []func(context.Context) (time.Duration, error)
+	check := func(l Limit, key string) {
+		checks = append(checks, func(ctx context.Context) (time.Duration, error) { return t.attempts.Wait(ctx, l, key) })
+	}
 	u, err := CurrentUser(c)
-	if err != nil || u == nil {
-		return ""
+	if err != nil {
+		return 0, false, err
 	}
-	return "password:" + strconv.FormatInt(u.ID, 10)
-}
-
-// checkThrottle is the first step of a throttled server function: a 429
-// when the limiter marked the request.
-func checkThrottle(c *fiber.Ctx) error {
-	secs, ok := c.Locals(throttledKey{}).(int)
-	if !ok {
-		return nil
-	}
-	return &fiberfn.Error{Code: http.StatusTooManyRequests, Message: tooManyAttempts(secs)}
-}
-
-// tooManyAttempts is the message of a throttled request.
-func tooManyAttempts(secs int) string {
-	wait := "1 minute"
-	if m := (secs + 59) / 60; m > 1 {
-		wait = strconv.Itoa(m) + " minutes"
-	}
-	return "Too many attempts. Please wait " + wait + " and try again."
-}
-
-// failedAttempt marks the request as a failed login or password change,
-// which counts against the account.
-func failedAttempt(c *fiber.Ctx) {
-	c.Locals(authFailedKey{}, true)
-}
-
-// markFailure runs inside the account limiter, which counts only answers
-// of 400 and above as failures. A failed attempt of a no-JavaScript form
-// is a 302 back to the form, so it shows the limiter a 401 and keeps the
-// real status for restoreStatus.
-func markFailure(c *fiber.Ctx) error {
-	err := c.Next()
-	if failed, _ := c.Locals(authFailedKey{}).(bool); failed {
-		if st := c.Response().StatusCode(); st < fiber.StatusBadRequest {
-			c.Locals(realStatusKey{}, st)
-			c.Status(fiber.StatusUnauthorized)
+	switch f.Fn {
+	case "login":
+		check(t.address, addressKey(c))
+		check(t.account, loginKey(normalizeUsername(f.Value("username"))))
+	case "signup":
+		check(t.address, addressKey(c))
+	case "change_password":
+		check(t.address, addressKey(c))
+		if u != nil {
+			check(t.account, passwordKey(u.ID))
+		}
+	default:
+		if u != nil {
+			check(t.writes, writeKey(u.ID))
 		}
 	}
-	return err
-}
-
-// restoreStatus runs around the account limiter and puts back the status
-// that markFailure replaced.
-func restoreStatus(c *fiber.Ctx) error {
-	err := c.Next()
-	if st, ok := c.Locals(realStatusKey{}).(int); ok {
-		c.Status(st)
+	for _, ch := range checks {
+		w, err := ch(ctx)
+		if err != nil {
+			return 0, false, err
+		}
+		wait = max(wait, w)
 	}
-	return err
+	return max(wait, time.Second), true, nil
 }
