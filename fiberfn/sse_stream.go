@@ -82,7 +82,7 @@ func (cfg *StreamConfig) logger() *slog.Logger {
 // what fn needs from c before calling Stream.
 //
 // ctx is cancelled when the server shuts down (app.Shutdown) or the client
-// has gone; then fn should return promptly, so that the stream does not
+// has gone (closed the connection, or did not read in time); then fn should return promptly, so that the stream does not
 // hold a graceful shutdown. When fn returns an error, its message for the
 // user reaches the client as a [ErrorEvent] event (an unexpected error as
 // the generic message, logged), not as a silent stop.
@@ -104,9 +104,11 @@ func Stream(c *fiber.Ctx, fn func(ctx context.Context, w *EventWriter) error, co
 		w.startHeartbeat()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		gone := watchClient(conn)
 		go func() {
 			select {
 			case <-serverDone:
+			case <-gone:
 			case <-w.Failed():
 			case <-ctx.Done():
 			}
@@ -125,9 +127,9 @@ func Stream(c *fiber.Ctx, fn func(ctx context.Context, w *EventWriter) error, co
 
 // prepareStream sets the headers of a stream's answer and returns what the
 // stream goroutine may still use after the handler returns: the
-// connection (for write deadlines) and the channel that the server closes
-// when it shuts down (nil, never closed, when the app serves without a
-// listener, as app.Test does).
+// connection (for write deadlines and to notice the client leaving) and
+// the channel that the server closes when it shuts down (nil, never
+// closed, when the app serves without a listener, as app.Test does).
 func prepareStream(c *fiber.Ctx, format StreamFormat) (net.Conn, <-chan struct{}) {
 	c.Status(fiber.StatusOK)
 	c.Set(fiber.HeaderContentType, format.ContentType())
@@ -168,4 +170,23 @@ func (w *EventWriter) open(retry time.Duration, id string) error {
 	}
 	w.buf = b
 	return w.writeLocked(b)
+}
+
+// watchClient returns a channel that is closed when the client closes the
+// connection (or sends anything: a stream's client never does), so that a
+// stream ends at once instead of at its next write. Nothing else reads the
+// connection while a stream's answer is written (fasthttp reads the next
+// request only after the answer, and the answer closes the connection), so
+// one byte read here takes nothing from anyone. nil conn: never closed.
+func watchClient(conn net.Conn) <-chan struct{} {
+	if conn == nil {
+		return nil
+	}
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		var b [1]byte
+		_, _ = conn.Read(b[:])
+	}()
+	return gone
 }

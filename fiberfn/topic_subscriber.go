@@ -249,6 +249,7 @@ func (s *subscriber) run(bw *bufio.Writer, conn net.Conn, serverDone <-chan stru
 		return
 	}
 	w.startHeartbeat()
+	gone := watchClient(conn)
 	for {
 		batch, dropped := s.take()
 		if dropped {
@@ -263,6 +264,8 @@ func (s *subscriber) run(bw *bufio.Writer, conn net.Conn, serverDone <-chan stru
 		select {
 		case <-s.wake:
 		case <-w.Failed():
+			return
+		case <-gone:
 			return
 		case <-h.closed:
 			w.sayGoodbye(h.retryJitter())
