@@ -626,3 +626,27 @@ func TestStreamHeartbeat(t *testing.T) {
 		}
 	}
 }
+
+func TestHubDisconnectEndsAKeysStreams(t *testing.T) {
+	hub := NewHub()
+	srv := hubApp(t, hub, SubscribeConfig{Key: func(c *fiber.Ctx) string { return c.Get("X-User") }})
+	a1 := openStream(t, srv.base+"/live?topic=t", "X-User", "a")
+	a2 := openStream(t, srv.base+"/live?topic=t", "X-User", "a")
+	b := openStream(t, srv.base+"/live?topic=t", "X-User", "b")
+	for _, c := range []*sseClient{a1, a2, b} {
+		c.next()
+	}
+	if n := hub.Disconnect("a"); n != 2 {
+		t.Fatalf("Disconnect ended %d streams, want 2", n)
+	}
+	for _, c := range []*sseClient{a1, a2} {
+		if _, err := c.ended(5 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := publish(t, hub, "t", "x")
+	if ev := b.next(); ev.ID != id {
+		t.Fatalf("b's stream: %+v", ev)
+	}
+	waitFor(t, "a's streams to be counted out", func() bool { return hub.Connections() == 1 })
+}

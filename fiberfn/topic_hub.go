@@ -78,6 +78,7 @@ type Hub struct {
 	mu      sync.Mutex
 	topics  map[string]*hubTopic
 	keys    map[string]int
+	subs    map[*subscriber]struct{}
 	active  int
 	closing bool
 	closed  chan struct{} // closed by Shutdown
@@ -109,6 +110,7 @@ func NewHub(config ...HubConfig) *Hub {
 		broker: cfg.Broker,
 		topics: map[string]*hubTopic{},
 		keys:   map[string]int{},
+		subs:   map[*subscriber]struct{}{},
 		closed: make(chan struct{}),
 	}
 }
@@ -236,31 +238,36 @@ var errTooMany = errors.New("fiberfn: too many subscriptions for this key")
 // errShuttingDown is returned when a subscription arrives during Shutdown.
 var errShuttingDown = errors.New("fiberfn: hub is shutting down")
 
-// register counts a new stream for key, refusing it beyond max per key or
-// during Shutdown.
-func (h *Hub) register(key string, max int) error {
+// register counts a new stream for its key, refusing it beyond its
+// per-key limit or during Shutdown.
+func (h *Hub) register(s *subscriber) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
 		return errShuttingDown
 	}
-	if key != "" && max > 0 {
-		if h.keys[key] >= max {
+	if s.key != "" && s.max > 0 {
+		if h.keys[s.key] >= s.max {
 			return errTooMany
 		}
-		h.keys[key]++
+		h.keys[s.key]++
 	}
+	h.subs[s] = struct{}{}
 	h.active++
 	return nil
 }
 
 // unregister ends the count of a stream.
-func (h *Hub) unregister(key string, max int) {
+func (h *Hub) unregister(s *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if key != "" && max > 0 {
-		if h.keys[key]--; h.keys[key] <= 0 {
-			delete(h.keys, key)
+	if _, ok := h.subs[s]; !ok {
+		return
+	}
+	delete(h.subs, s)
+	if s.key != "" && s.max > 0 {
+		if h.keys[s.key]--; h.keys[s.key] <= 0 {
+			delete(h.keys, s.key)
 		}
 	}
 	h.active--
@@ -268,6 +275,28 @@ func (h *Hub) unregister(key string, max int) {
 		close(h.drained)
 		h.drained = nil
 	}
+}
+
+// Disconnect ends the open streams of key (as returned by the
+// subscription's [SubscribeConfig].Key) on this instance and returns how
+// many it ended. Their clients reconnect at once, with their
+// Last-Event-ID, and the subscription handler decides afresh: call it when
+// a user logs out or loses access, so that a stream opened under the old
+// session does not outlive it. (On several instances, call it on each, for
+// example from a topic every instance listens to.)
+func (h *Hub) Disconnect(key string) int {
+	h.mu.Lock()
+	var ended []*subscriber
+	for s := range h.subs {
+		if s.key == key {
+			ended = append(ended, s)
+		}
+	}
+	h.mu.Unlock()
+	for _, s := range ended {
+		s.drop()
+	}
+	return len(ended)
 }
 
 // hubTopic is a topic with local subscribers. It is the Receiver the hub

@@ -171,7 +171,8 @@ func (cfg *SubscribeConfig) serve(c *fiber.Ctx) error {
 		key = cfg.Key(c)
 	}
 	format := StreamFormatOf(c)
-	switch err := h.register(key, cfg.MaxPerKey); {
+	s := newSubscriber(h, topics, key, cfg.MaxPerKey)
+	switch err := h.register(s); {
 	case errors.Is(err, errShuttingDown):
 		// Answer at once with a retry field and end: the client comes
 		// back later, to another instance, with its Last-Event-ID intact.
@@ -187,7 +188,6 @@ func (cfg *SubscribeConfig) serve(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds(cfg.RetryAfter))
 		return fiber.NewError(http.StatusTooManyRequests, "Too many open live connections.")
 	}
-	s := newSubscriber(h, topics, key, cfg.MaxPerKey)
 	cursor, started, err := cfg.setUp(c, s)
 	if err != nil {
 		s.close()

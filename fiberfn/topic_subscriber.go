@@ -234,7 +234,7 @@ func (s *subscriber) close() {
 			s.hub.detach(t, s)
 		}
 	}
-	s.hub.unregister(s.key, s.max)
+	s.hub.unregister(s)
 }
 
 // run is the stream goroutine: it writes the queued events as they come
