@@ -650,3 +650,40 @@ func TestHubDisconnectEndsAKeysStreams(t *testing.T) {
 	}
 	waitFor(t, "a's streams to be counted out", func() bool { return hub.Connections() == 1 })
 }
+
+// TestSubscribeOverLimitKeepsEventSourceResuming: over the per-key limit,
+// htmx 4 and fresh connections get 429; an EventSource's reconnect gets a
+// stream that only says when to retry, so it keeps its Last-Event-ID.
+func TestSubscribeOverLimitKeepsEventSourceResuming(t *testing.T) {
+	hub := NewHub()
+	srv := hubApp(t, hub, SubscribeConfig{MaxPerKey: 1, RetryAfter: 3 * time.Second, Key: func(c *fiber.Ctx) string { return "k" }})
+	first := openStream(t, srv.base+"/live?topic=t")
+	id := first.next().ID
+	for _, tt := range []struct {
+		name   string
+		kv     []string
+		status int
+	}{
+		{"fresh", nil, 429},
+		{"htmx 4 reconnect", []string{"Last-Event-ID", id, "HX-Request", "true"}, 429},
+		{"JSON reconnect", []string{"Last-Event-ID", id, "Accept", "application/json"}, 429},
+		{"EventSource reconnect", []string{"Last-Event-ID", id}, 200},
+	} {
+		c, err := tryOpenStream(srv.base+"/live?topic=t", tt.kv...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.resp.StatusCode != tt.status {
+			t.Fatalf("%s: %d, want %d", tt.name, c.resp.StatusCode, tt.status)
+		}
+		if tt.status == 200 {
+			c.t = t
+			go c.read()
+			evs, err := c.ended(5 * time.Second)
+			if err != nil || len(evs) != 1 || evs[0].Retry != "3000" || evs[0].ID != "" {
+				t.Fatalf("%s: %+v, %v; want only retry: 3000", tt.name, evs, err)
+			}
+		}
+		c.Close()
+	}
+}

@@ -106,7 +106,11 @@ const CursorQuery = "last-event-id"
 // "last-event-id" query parameter) and first gets the events it missed,
 // or a [ResetEvent] per topic when the replay buffer no longer reaches
 // back. Answers: 400 for bad topics, 403 cross-site or refused by
-// Authorize, 429 over MaxPerKey, 503 when the broker fails.
+// Authorize, 429 over MaxPerKey, 503 when the broker fails (both with
+// Retry-After). An EventSource's reconnect (Last-Event-ID, no HX-Request)
+// gets a 200 stream with only a retry field instead of 429 or 503, because
+// an EventSource gives up on an error status and htmx 2's extension then
+// starts over without its Last-Event-ID.
 func Subscribe(config ...SubscribeConfig) fiber.Handler {
 	cfg := SubscribeConfigDefault
 	if len(config) > 0 {
@@ -176,15 +180,11 @@ func (cfg *SubscribeConfig) serve(c *fiber.Ctx) error {
 	case errors.Is(err, errShuttingDown):
 		// Answer at once with a retry field and end: the client comes
 		// back later, to another instance, with its Last-Event-ID intact.
-		conn, _ := prepareStream(c, format)
-		retry := h.retryJitter()
-		c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
-			w := newEventWriter(bw, conn, format, h.cfg.Stream.WriteTimeout, 0)
-			defer w.finish()
-			_ = w.open(retry, "")
-		})
-		return nil
+		return comeBack(c, h, format, h.retryJitter())
 	case err != nil:
+		if keepsResuming(c, format) {
+			return comeBack(c, h, format, cfg.RetryAfter)
+		}
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds(cfg.RetryAfter))
 		return fiber.NewError(http.StatusTooManyRequests, "Too many open live connections.")
 	}
@@ -192,6 +192,9 @@ func (cfg *SubscribeConfig) serve(c *fiber.Ctx) error {
 	if err != nil {
 		s.close()
 		h.cfg.Stream.logger().Error("fiberfn: subscribe", "topics", strings.Join(topics, " "), "error", err)
+		if keepsResuming(c, format) {
+			return comeBack(c, h, format, cfg.RetryAfter)
+		}
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds(cfg.RetryAfter))
 		return fiber.NewError(http.StatusServiceUnavailable, "Live updates are unavailable, try again later.")
 	}
@@ -202,6 +205,28 @@ func (cfg *SubscribeConfig) serve(c *fiber.Ctx) error {
 	conn, serverDone := prepareStream(c, format)
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
 		s.run(bw, conn, serverDone, format, opening, cursor)
+	})
+	return nil
+}
+
+// keepsResuming reports whether a refusal should be answered with
+// comeBack instead of an error status: the reconnect (Last-Event-ID) of an
+// EventSource (htmx 2; htmx 4 sends HX-Request). An EventSource that gets
+// an error status gives up, and htmx 2's sse extension opens a new one
+// without Last-Event-ID, which would lose or repeat events; a stream that
+// ends at once keeps it reconnecting, after retry, from where it was.
+// htmx 4 backs off on an error status and keeps its Last-Event-ID.
+func keepsResuming(c *fiber.Ctx, format StreamFormat) bool {
+	return format == StreamSSE && c.Get("Last-Event-ID") != "" && c.Get("HX-Request") == ""
+}
+
+// comeBack answers with a stream that holds only a retry field and ends.
+func comeBack(c *fiber.Ctx, h *Hub, format StreamFormat, retry time.Duration) error {
+	conn, _ := prepareStream(c, format)
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+		w := newEventWriter(bw, conn, format, h.cfg.Stream.WriteTimeout, 0)
+		defer w.finish()
+		_ = w.open(retry, "")
 	})
 	return nil
 }
