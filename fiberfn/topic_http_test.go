@@ -372,6 +372,9 @@ func TestSubscribeReconnectsLoseNothing(t *testing.T) {
 	const total = 400
 	var published []string
 	var mu sync.Mutex
+	// The page's position, taken before anything is published (as a
+	// page renders it).
+	cursor, _ := hub.Cursor(context.Background(), "t")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -387,7 +390,6 @@ func TestSubscribeReconnectsLoseNothing(t *testing.T) {
 	}()
 	var got []string
 	last := ""
-	cursor, _ := hub.Cursor(context.Background(), "t")
 	for len(got) < total {
 		kv := []string{}
 		if last != "" {
