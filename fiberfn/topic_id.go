@@ -63,7 +63,10 @@ func (a eventID) compare(b eventID) int {
 
 // String formats the id as "A-B".
 func (a eventID) String() string {
-	return strconv.FormatUint(a.hi, 10) + "-" + strconv.FormatUint(a.lo, 10)
+	var buf [maxIDLen]byte
+	b := strconv.AppendUint(buf[:0], a.hi, 10)
+	b = append(b, '-')
+	return string(strconv.AppendUint(b, a.lo, 10))
 }
 
 // CompareEventIDs compares two topic event ids of the form "A-B" (see
