@@ -6,6 +6,8 @@
 //	go run ./bench/cmd/livebench fanout -n 1000 -events 200 # publish to n subscribers: latency to the last receipt
 //	go run ./bench/cmd/livebench redis  -n 100 -instances 2 -events 200 [-redis URL]
 //
+// LIVEBENCH_CPUPROFILE=file writes the (last) server's CPU profile there.
+//
 // The redis mode runs the instances on ext/redisstore's broker (keys under
 // a fresh prefix, deleted afterwards); n subscribers connect to each, and
 // the events are published on the instances in turn. Latency is from the
@@ -30,6 +32,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,6 +87,14 @@ func serve(args []string) error {
 		b := redisstore.NewBroker(client, redisstore.BrokerConfig{Prefix: *prefix})
 		defer b.Close()
 		cfg.Broker = b
+	}
+	if path := os.Getenv("LIVEBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	hub := fiberfn.NewHub(cfg)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
