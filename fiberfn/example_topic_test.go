@@ -18,7 +18,7 @@ import (
 // server functions publish the changed row to the user's topic, and each
 // page subscribes to it.
 func ExampleSubscribe() {
-	hub := fiberfn.NewHub() // in-process; ext/redisstore.NewBroker for several instances
+	hub := fiberfn.NewHub()                                        // in-process; ext/redisstore.NewBroker for several instances
 	userID := func(c *fiber.Ctx) string { return c.Get("X-User") } // your session's user
 
 	app := fiber.New()

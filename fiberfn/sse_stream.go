@@ -89,8 +89,8 @@ func (cfg *StreamConfig) logger() *slog.Logger {
 //
 // Every stream's answer closes its connection when it ends, and carries
 // Cache-Control: no-store and X-Accel-Buffering: no (so nginx does not
-// buffer it). Response compression must be off for stream routes (skip them
-// in the compress middleware's Next), or events may wait in its buffer.
+// buffer it). Fiber's compress middleware may stay on: fasthttp flushes
+// the compressor with every write of a stream.
 func Stream(c *fiber.Ctx, fn func(ctx context.Context, w *EventWriter) error, config ...StreamConfig) error {
 	cfg := streamConfigDefault(config...)
 	format := StreamFormatOf(c)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
 // publish publishes data to topic and returns the id.
@@ -687,5 +688,28 @@ func TestSubscribeOverLimitKeepsEventSourceResuming(t *testing.T) {
 			}
 		}
 		c.Close()
+	}
+}
+
+// TestSubscribeThroughCompression: behind Fiber's compress middleware and
+// the fiberfn plugin, a gzip stream still delivers each event at once
+// (fasthttp flushes the compressor with every write of a stream).
+func TestSubscribeThroughCompression(t *testing.T) {
+	hub := NewHub()
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(compress.New())
+	app.Use(New())
+	app.Get("/live", Subscribe(SubscribeConfig{Hub: hub, Authorize: func(*fiber.Ctx, []string) error { return nil }}))
+	srv := startApp(t, app)
+	c := openStream(t, srv.base+"/live?topic=t") // Go's client asks for gzip and decodes it
+	if !c.resp.Uncompressed {
+		t.Fatal("the stream was not compressed; this test proves nothing")
+	}
+	c.next()
+	for i := 0; i < 3; i++ {
+		id := publish(t, hub, "t", fmt.Sprint(i))
+		if ev := c.next(); ev.ID != id {
+			t.Fatalf("got %+v, want %s", ev, id)
+		}
 	}
 }

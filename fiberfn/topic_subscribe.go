@@ -163,7 +163,7 @@ func (cfg *SubscribeConfig) serve(c *fiber.Ctx) error {
 		return asStatusError(err, http.StatusBadRequest)
 	}
 	if topics, err = cleanTopics(topics, h.cfg.MaxTopics); err != nil {
-		return fiber.NewError(http.StatusBadRequest, err.Error())
+		return err
 	}
 	if cfg.Authorize != nil {
 		if err := cfg.Authorize(c, topics); err != nil {
@@ -267,18 +267,19 @@ func (cfg *SubscribeConfig) setUp(c *fiber.Ctx, s *subscriber) ([]string, bool, 
 	return cursor, resumed, nil
 }
 
-// cleanTopics checks the topics and drops repeats.
+// cleanTopics checks the topics and drops repeats; its error is the 400
+// answer.
 func cleanTopics(topics []string, max int) ([]string, error) {
 	if len(topics) == 0 {
-		return nil, errors.New("Name at least one topic.")
+		return nil, fiber.NewError(http.StatusBadRequest, "Name at least one topic.")
 	}
 	if len(topics) > max {
-		return nil, errors.New("Too many topics.")
+		return nil, fiber.NewError(http.StatusBadRequest, "Too many topics.")
 	}
 	out := make([]string, 0, len(topics))
 	for _, t := range topics {
 		if checkTopic(t) != nil {
-			return nil, errors.New("Bad topic name.")
+			return nil, fiber.NewError(http.StatusBadRequest, "Bad topic name.")
 		}
 		dup := false
 		for _, o := range out {
