@@ -713,3 +713,25 @@ func TestSubscribeThroughCompression(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscribeReplayWithinBudget: a reconnect whose replay would not fit
+// in the connection's byte budget gets a reset (else it would be dropped
+// and ask for the same replay forever); an event over half the budget is
+// refused at Publish.
+func TestSubscribeReplayWithinBudget(t *testing.T) {
+	hub := NewHub(HubConfig{MaxPendingBytes: 64 << 10})
+	srv := hubApp(t, hub, SubscribeConfig{})
+	if _, err := hub.Publish(context.Background(), "t", Event{Data: strings.Repeat("x", 40<<10)}); !errors.Is(err, ErrEventTooLarge) {
+		t.Fatalf("a 40 KiB event with a 64 KiB budget: %v", err)
+	}
+	from := publish(t, hub, "t", "start")
+	var last string
+	for i := 0; i < 4; i++ {
+		last = publish(t, hub, "t", strings.Repeat("y", 20<<10))
+	}
+	c := openStream(t, srv.base+"/live?topic=t", "Last-Event-ID", from)
+	c.next()
+	if ev := c.next(); ev.Name != ResetEvent || ev.ID != last {
+		t.Fatalf("got %+v, want a reset at %s", ev, last)
+	}
+}

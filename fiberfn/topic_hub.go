@@ -119,6 +119,12 @@ func NewHub(config ...HubConfig) *Hub {
 // bytes or holds anything but printable ASCII without spaces.
 var ErrTopic = errors.New("fiberfn: a topic name is 1 to 256 printable ASCII characters without spaces")
 
+// ErrEventTooLarge is the error of [Hub.Publish] for an event larger than
+// half of [HubConfig].MaxPendingBytes: a connection could not queue it
+// beside much else, and a page that must replay it would be disconnected
+// again and again.
+var ErrEventTooLarge = errors.New("fiberfn: event too large for a subscription's queue")
+
 // maxTopicLen bounds a topic name.
 const maxTopicLen = 256
 
@@ -138,13 +144,17 @@ func checkTopic(name string) error {
 // Publish sends e to every subscriber of topic, on every instance, and
 // keeps it for replay. It returns the event's id. e.ID and e.Retry are
 // ignored (the broker gives the id); e.Name is usually empty, the event
-// htmx swaps (see [Event]).
+// htmx swaps (see [Event]). An event over half of MaxPendingBytes is
+// refused with [ErrEventTooLarge].
 func (h *Hub) Publish(ctx context.Context, topic string, e Event) (string, error) {
 	if err := checkTopic(topic); err != nil {
 		return "", err
 	}
 	if err := e.check(); err != nil {
 		return "", err
+	}
+	if len(e.Data)+len(e.Name) > h.cfg.MaxPendingBytes/2 {
+		return "", ErrEventTooLarge
 	}
 	e.ID, e.Retry = "", 0
 	return h.broker.Publish(ctx, topic, e)

@@ -193,7 +193,7 @@ func (s *subscriber) syncTopic(ctx context.Context, i int, after string, resumed
 	case !resumed:
 		start = rp.Last
 		s.qcur[i], _ = parseEventID(rp.Last)
-	case valid && rp.Complete:
+	case valid && rp.Complete && s.fitsLocked(rp.Events):
 		start = after
 		s.qcur[i], _ = parseEventID(after)
 		for _, e := range rp.Events {
@@ -202,6 +202,8 @@ func (s *subscriber) syncTopic(ctx context.Context, i int, after string, resumed
 			}
 		}
 	default:
+		// Replaying more than a connection may queue would drop it, and
+		// its reconnect would ask for the same again: a reset instead.
 		if valid {
 			start = after
 		}
@@ -225,6 +227,16 @@ func (s *subscriber) syncTopic(ctx context.Context, i int, after string, resumed
 	clear(pend[len(held):])
 	s.pending = held
 	return start, nil
+}
+
+// fitsLocked reports whether events fit in the queue beside what is queued.
+func (s *subscriber) fitsLocked(events []Event) bool {
+	n, size := len(s.queue), s.bytes
+	for i := range events {
+		n++
+		size += len(events[i].Data) + len(events[i].Name) + 64
+	}
+	return n <= s.hub.cfg.MaxPending && size <= s.hub.cfg.MaxPendingBytes
 }
 
 // close ends the subscription's place in the hub.
