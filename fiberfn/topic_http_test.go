@@ -223,6 +223,9 @@ func TestSubscribeRefusals(t *testing.T) {
 		{"htmx 4 partial", "topic=ok", []string{"HX-Request", "true", "HX-Request-Type", "partial", "Accept", "text/html, text/event-stream"}, 200},
 		{"htmx 2 EventSource", "topic=ok", []string{"Accept", "text/event-stream", "Sec-Fetch-Mode", "cors", "Sec-Fetch-Site", "same-origin"}, 200},
 		{"plain browser", "topic=ok", []string{"Accept", "text/html", "Sec-Fetch-Site", "none"}, 200},
+		{"boosted", "topic=ok", []string{"HX-Request", "true", "HX-Boosted", "true", "Accept", "text/html, text/event-stream"}, 200},
+		{"htmx 4 full page", "topic=ok", []string{"HX-Request", "true", "HX-Request-Type", "full", "Accept", "text/html, text/event-stream"}, 200},
+		{"history restore", "topic=ok", []string{"HX-History-Restore-Request", "true", "HX-Request-Type", "full"}, 200},
 		{"no browser headers", "topic=ok", nil, 200},
 	}
 	for _, tt := range tests {
