@@ -6,6 +6,10 @@
 //	go run ./bench/cmd/livebench fanout -n 1000 -events 200 # publish to n subscribers: latency to the last receipt
 //	go run ./bench/cmd/livebench redis  -n 100 -instances 2 -events 200 [-redis URL]
 //
+// With -raw, idle and fanout measure a hand-written SSE fan-out on the
+// same Fiber server instead (a channel per connection; no replay, limits
+// or heartbeats), for comparison.
+//
 // LIVEBENCH_CPUPROFILE=file writes the (last) server's CPU profile there.
 //
 // The redis mode runs the instances on ext/redisstore's broker (keys under
@@ -76,6 +80,7 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	redisURL := fs.String("redis", "", "Redis URL (empty: the in-process broker)")
 	prefix := fs.String("prefix", "", "Redis key prefix")
+	raw := fs.Bool("raw", false, "serve a hand-written SSE fan-out instead of fiberfn's")
 	fs.Parse(args)
 	cfg := fiberfn.HubConfig{}
 	if *redisURL != "" {
@@ -98,11 +103,20 @@ func serve(args []string) error {
 	}
 	hub := fiberfn.NewHub(cfg)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/live", fiberfn.Subscribe(fiberfn.SubscribeConfig{Hub: hub, Authorize: func(*fiber.Ctx, []string) error { return nil }}))
-	app.Post("/publish", func(c *fiber.Ctx) error {
-		_, err := hub.Publish(c.UserContext(), "bench", fiberfn.Event{Data: strconv.FormatInt(time.Now().UnixNano(), 10)})
-		return err
-	})
+	if *raw {
+		rf := &rawFanout{subs: map[chan []byte]struct{}{}}
+		app.Get("/live", rf.subscribe)
+		app.Post("/publish", func(c *fiber.Ctx) error {
+			rf.publish(strconv.FormatInt(time.Now().UnixNano(), 10))
+			return nil
+		})
+	} else {
+		app.Get("/live", fiberfn.Subscribe(fiberfn.SubscribeConfig{Hub: hub, Authorize: func(*fiber.Ctx, []string) error { return nil }}))
+		app.Post("/publish", func(c *fiber.Ctx) error {
+			_, err := hub.Publish(c.UserContext(), "bench", fiberfn.Event{Data: strconv.FormatInt(time.Now().UnixNano(), 10)})
+			return err
+		})
+	}
 	app.Get("/stats", func(c *fiber.Ctx) error {
 		if c.Query("gc") != "" {
 			runtime.GC()
@@ -110,7 +124,11 @@ func serve(args []string) error {
 		}
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		return c.JSON(stats{Connections: hub.Connections(), Goroutines: runtime.NumGoroutine(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, RSS: rss(os.Getpid())})
+		conns := hub.Connections()
+		if *raw {
+			conns = rawConnections()
+		}
+		return c.JSON(stats{Connections: conns, Goroutines: runtime.NumGoroutine(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, RSS: rss(os.Getpid())})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -126,6 +144,67 @@ func serve(args []string) error {
 		app.ShutdownWithTimeout(5 * time.Second)
 	}()
 	return app.Listener(ln)
+}
+
+// rawFanout is the hand-written equivalent of a hub with one topic: a
+// buffered channel per connection, a counter for the ids, a non-blocking
+// send (a full channel drops the event), the stream goroutine writing and
+// flushing each event. No replay, no limits, no heartbeat, no notice of a
+// client that leaves until a write fails.
+type rawFanout struct {
+	mu   sync.Mutex
+	seq  uint64
+	subs map[chan []byte]struct{}
+}
+
+var rawConns sync.Map
+
+func rawConnections() int {
+	n := 0
+	rawConns.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+func (f *rawFanout) subscribe(c *fiber.Ctx) error {
+	ch := make(chan []byte, 256)
+	f.mu.Lock()
+	f.subs[ch] = struct{}{}
+	f.mu.Unlock()
+	rawConns.Store(ch, nil)
+	c.Set("Content-Type", "text/event-stream")
+	c.Set("Cache-Control", "no-store")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer func() {
+			f.mu.Lock()
+			delete(f.subs, ch)
+			f.mu.Unlock()
+			rawConns.Delete(ch)
+		}()
+		w.WriteString("retry: 1000\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		for msg := range ch {
+			w.Write(msg)
+			if w.Flush() != nil {
+				return
+			}
+		}
+	})
+	return nil
+}
+
+func (f *rawFanout) publish(data string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	msg := []byte("id: " + strconv.FormatUint(f.seq, 10) + "\ndata: " + data + "\n\n")
+	for ch := range f.subs {
+		select {
+		case ch <- msg:
+		default:
+		}
+	}
 }
 
 // stats is what /stats answers.
@@ -278,8 +357,13 @@ func waitConnections(s *server, n int) error {
 func runIdle(args []string) error {
 	fs := flag.NewFlagSet("idle", flag.ExitOnError)
 	n := fs.Int("n", 1000, "connections")
+	raw := fs.Bool("raw", false, "measure the hand-written SSE fan-out instead of fiberfn's")
 	fs.Parse(args)
-	srv, err := startServer()
+	var serverArgs []string
+	if *raw {
+		serverArgs = append(serverArgs, "-raw")
+	}
+	srv, err := startServer(serverArgs...)
 	if err != nil {
 		return err
 	}
@@ -325,7 +409,11 @@ func runIdle(args []string) error {
 		s.conn.Close()
 	}
 	per := func(a, b uint64) float64 { return float64(int64(b)-int64(a)) / float64(*n) / 1024 }
-	fmt.Printf("| idle subscribed connections | %d |\n|---|---:|\n", *n)
+	label := "fiberfn"
+	if *raw {
+		label = "hand-written"
+	}
+	fmt.Printf("| idle subscribed connections (%s) | %d |\n|---|---:|\n", label, *n)
 	fmt.Printf("| server RSS before / after | %.1f MiB / %.1f MiB |\n", float64(before.RSS)/(1<<20), float64(after.RSS)/(1<<20))
 	fmt.Printf("| **RSS per connection** | **%.1f KiB** |\n", per(before.RSS, after.RSS))
 	fmt.Printf("| Go heap in use per connection | %.1f KiB |\n", per(before.HeapInuse, after.HeapInuse))
@@ -345,11 +433,16 @@ func runFanout(args []string, viaRedis bool) error {
 	events := fs.Int("events", 200, "events published")
 	every := fs.Duration("every", 20*time.Millisecond, "time between events")
 	redisURL := fs.String("redis", envOr("FIBERFN_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (redis mode)")
+	raw := fs.Bool("raw", false, "serve the hand-written SSE fan-out instead of fiberfn's (fanout mode)")
 	fs.Parse(args)
 	if !viaRedis {
 		*instances = 1
 	}
 	var serverArgs []string
+	if *raw && !viaRedis {
+		serverArgs = append(serverArgs, "-raw")
+		name = "raw fanout"
+	}
 	var cleanup func()
 	if viaRedis {
 		prefix, clean, err := redisPrefix(*redisURL)
