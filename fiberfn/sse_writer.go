@@ -80,6 +80,7 @@ type EventWriter struct {
 	heartbeat    time.Duration
 	timer        *time.Timer
 	lastWrite    time.Time
+	deadline     time.Time // the connection's write deadline
 	buf          []byte
 	err          error
 	failed       chan struct{}
@@ -164,12 +165,7 @@ func (w *EventWriter) writeLocked(b []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.conn != nil && w.writeTimeout > 0 {
-		// The server goroutine writes what we flush to the connection; a
-		// deadline there makes a stalled client fail that write, which
-		// closes the stream's pipe and so fails ours.
-		_ = w.conn.SetWriteDeadline(time.Now().Add(w.writeTimeout))
-	}
+	w.armDeadlineLocked()
 	_, err := w.bw.Write(b)
 	if err == nil {
 		err = w.bw.Flush()
@@ -180,6 +176,24 @@ func (w *EventWriter) writeLocked(b []byte) error {
 	}
 	w.lastWrite = time.Now()
 	return nil
+}
+
+// armDeadlineLocked sets the connection's write deadline WriteTimeout
+// ahead, when less than half of it is left: the server goroutine writes
+// what we flush to the connection, and a deadline there makes a stalled
+// client fail that write, which closes the stream's pipe and so fails
+// ours. Re-arming only past half the timeout spares a timer change per
+// event; a stalled write still fails within WriteTimeout.
+func (w *EventWriter) armDeadlineLocked() {
+	if w.conn == nil || w.writeTimeout <= 0 {
+		return
+	}
+	now := time.Now()
+	if w.deadline.Sub(now) >= w.writeTimeout/2 {
+		return
+	}
+	w.deadline = now.Add(w.writeTimeout)
+	_ = w.conn.SetWriteDeadline(w.deadline)
 }
 
 // failLocked records the stream's end.
@@ -232,9 +246,7 @@ func (w *EventWriter) finish() {
 		w.timer = nil
 	}
 	if w.err == nil {
-		if w.conn != nil && w.writeTimeout > 0 {
-			_ = w.conn.SetWriteDeadline(time.Now().Add(w.writeTimeout))
-		}
+		w.armDeadlineLocked()
 		_ = w.bw.Flush()
 		w.failLocked(errors.New("stream finished"))
 	}

@@ -336,7 +336,7 @@ func TestSubscribeJSONLines(t *testing.T) {
 }
 
 func TestSubscribeDropsSlowConsumer(t *testing.T) {
-	hub := NewHub(HubConfig{MaxPending: 4, Stream: StreamConfig{WriteTimeout: 200 * time.Millisecond}})
+	hub := NewHub(HubConfig{MaxPending: 4, Stream: StreamConfig{WriteTimeout: time.Second}})
 	srv := hubApp(t, hub, SubscribeConfig{})
 	// A client that subscribes and then never reads.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.base, "http://"))

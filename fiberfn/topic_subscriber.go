@@ -297,9 +297,7 @@ func (w *EventWriter) writeItems(items []item, cursor []string) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.conn != nil && w.writeTimeout > 0 {
-		_ = w.conn.SetWriteDeadline(time.Now().Add(w.writeTimeout))
-	}
+	w.armDeadlineLocked()
 	for _, it := range items {
 		p := it.p
 		if p.idStr != "" {
