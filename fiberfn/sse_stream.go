@@ -27,9 +27,9 @@ type StreamConfig struct {
 	// Optional. Default: 20 s
 	Heartbeat time.Duration
 
-	// WriteTimeout is how long one write may take to reach the client; a
-	// client that does not read for that long loses its stream (and
-	// reconnects when it comes back). Negative: no limit (a stalled client
+	// WriteTimeout bounds how long one write may take to reach the
+	// client: a client that stops reading loses its stream within it
+	// (after at least half of it), and reconnects when it comes back. Negative: no limit (a stalled client
 	// then holds its connection until TCP gives up).
 	//
 	// Optional. Default: 10 s

@@ -158,12 +158,16 @@ func (s *subscriber) take() ([]item, bool) {
 	return batch, s.dropped
 }
 
+// maxSpare bounds the queue slice a subscriber keeps for reuse (16 bytes
+// an item): a burst does not leave a large slice behind.
+const maxSpare = 256
+
 // giveBack returns a written batch's slice for reuse.
 func (s *subscriber) giveBack(batch []item) {
 	clear(batch)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.spare == nil && cap(batch) <= 64 {
+	if s.spare == nil && cap(batch) <= maxSpare {
 		s.spare = batch[:0]
 	}
 }
