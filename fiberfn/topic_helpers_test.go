@@ -235,3 +235,13 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 
 // discardLogger logs nothing.
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// publish publishes data to topic and returns the id.
+func publish(t testing.TB, hub *Hub, topic, data string) string {
+	t.Helper()
+	id, err := hub.Publish(context.Background(), topic, Event{Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
