@@ -6,8 +6,11 @@ package fiberfn
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/template/html/v2"
 )
 
 func TestSubscribeDeliversPublished(t *testing.T) {
@@ -181,5 +185,41 @@ func TestSubscribeThroughCompression(t *testing.T) {
 		if ev := c.next(); ev.ID != id {
 			t.Fatalf("got %+v, want %s", ev, id)
 		}
+	}
+}
+
+// TestHubPublishTemplate: a handler publishes a template rendered by the
+// app's view engine (escaped as in a page), which subscribers receive as
+// the unnamed event htmx swaps; without a view engine it is an error.
+func TestHubPublishTemplate(t *testing.T) {
+	hub := NewHub()
+	engine := html.NewFileSystem(http.FS(testViews), ".html")
+	app := fiber.New(fiber.Config{Views: engine, DisableStartupMessage: true})
+	app.Get("/live", Subscribe(SubscribeConfig{Hub: hub, Authorize: func(*fiber.Ctx, []string) error { return nil }}))
+	app.Post("/rename", func(c *fiber.Ctx) error {
+		_, err := hub.PublishTemplate(c, "t", "task", fiber.Map{"Title": c.FormValue("title")})
+		return err
+	})
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Post("/rename", func(c *fiber.Ctx) error {
+		_, err := hub.PublishTemplate(c, "t", "task", nil)
+		if !errors.Is(err, errNoViews) {
+			t.Errorf("without views: %v", err)
+		}
+		return nil
+	})
+	srv := startApp(t, app)
+	c := openStream(t, srv.base+"/live?topic=t")
+	c.next()
+	resp, err := http.PostForm(srv.base+"/rename", url.Values{"title": {"<b>Milk</b>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ev := c.next(); ev.Name != "" || ev.Data != `<li id="task">&lt;b&gt;Milk&lt;/b&gt;</li>` {
+		t.Fatalf("got %+v", ev)
+	}
+	if _, err := bare.Test(httptest.NewRequest("POST", "/rename", nil)); err != nil {
+		t.Fatal(err)
 	}
 }
