@@ -93,7 +93,7 @@ const CursorQuery = "last-event-id"
 // JSON caller). Mount it with app.Get; htmx connects with
 //
 //	<div hx-sse:connect="/live" hx-swap="none">          (htmx 4, ext hx-sse.js)
-//	<div hx-ext="sse" sse-connect="/live">               (htmx 2, ext sse.js)
+//	<div hx-ext="sse" sse-connect="/live">               (htmx 2, ext sse.js + js/sse-resume.js)
 //	  <div sse-swap="message" hx-swap="none"></div>
 //
 // and every unnamed event published to the topics is swapped (its

@@ -59,6 +59,14 @@ func SSEExtFile(htmxVersion string) string {
 	return "vendor/htmx-" + htmxVersion + "/ext/hx-sse.js"
 }
 
+// SSEResumeFile is the path in FS of js/sse-resume.js, for pages on htmx
+// 2: loaded after the sse extension, it makes an EventSource that the
+// extension opens anew (after one gave up on an error status or a blocked
+// request) resume from the last event id it saw, through fiberfn's
+// "last-event-id" query parameter, so that nothing is lost or doubled.
+// htmx 4's hx-sse needs nothing of the kind.
+const SSEResumeFile = "js/sse-resume.js"
+
 // SSEExtScript returns the URL path of SSEExtFile(htmxVersion), under
 // "/public/".
 func SSEExtScript(htmxVersion string) string {

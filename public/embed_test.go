@@ -60,7 +60,9 @@ func TestVendoredSSEExtensions(t *testing.T) {
 			t.Errorf("%s does not contain %s", tc.file, tc.marker)
 		}
 	}
-	if _, err := fs.Stat(FS, "vendor/htmx-ext-sse-"+SSEExtVersion+"/LICENSE"); err != nil {
-		t.Error(err)
+	for _, name := range []string{"vendor/htmx-ext-sse-" + SSEExtVersion + "/LICENSE", SSEResumeFile} {
+		if _, err := fs.Stat(FS, name); err != nil {
+			t.Error(err)
+		}
 	}
 }

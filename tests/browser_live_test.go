@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -40,6 +41,7 @@ var livePage = template.Must(template.New("live").Parse(`<!doctype html>
 {{ .Config }}
 <script src="{{ .HTMX }}"></script>
 <script src="{{ .Ext }}"></script>
+{{ if .Legacy }}<script src="{{ .Resume }}"></script>{{ end }}
 </head><body>
 <p>Events: <span id="count">0</span></p>
 <ul id="list"></ul>
@@ -85,6 +87,7 @@ func startLiveInstance(t *testing.T, hub *fiberfn.Hub) *liveInstance {
 			"Config":  template.HTML(htmx.ConfigMeta),
 			"HTMX":    public.HTMXScript(version),
 			"Ext":     public.SSEExtScript(version),
+			"Resume":  "/public/" + public.SSEResumeFile,
 			"Legacy":  strings.HasPrefix(version, "2."),
 			"Connect": "/live?last-event-id=" + url.QueryEscape(cursor),
 		})
@@ -190,6 +193,22 @@ func (b *liveTab) rows() string {
 	return b.eval(`Array.from(document.querySelectorAll('#list li')).map(l => l.id).join(' ') + ' | count ' + document.getElementById('count').textContent`)
 }
 
+// block makes the tab's requests to /live fail (true), as an extension or
+// a proxy's error would, or pass (false).
+func (b *liveTab) block(on bool) {
+	b.t.Helper()
+	var patterns []*network.BlockPattern
+	if on {
+		patterns = []*network.BlockPattern{{URLPattern: "*://*:*/live*", Block: true}}
+	}
+	if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+		b.t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: patterns}); err != nil {
+		b.t.Fatalf("block /live: %v", err)
+	}
+}
+
 // expectRows checks that the list holds exactly events 1..n, in order, once
 // each, and the counter says n.
 func (b *liveTab) expectRows(n int) {
@@ -203,14 +222,24 @@ func (b *liveTab) expectRows(n int) {
 	}
 }
 
+// How the page's reconnects fail while its stream is cut.
+const (
+	cutByReset = iota // the load balancer resets connections (an instance was killed)
+	cutByBlock        // the browser blocks the requests (an EventSource gives up)
+)
+
 // liveJourney opens the page through proxy, publishes events (in turn on
 // each of hubs) and checks that each is swapped in within a second; then
-// cut ends the page's stream while the proxy resets connections, and the
-// events published while the page reconnects arrive once the proxy serves
-// again, none lost or doubled.
-func liveJourney(t *testing.T, version string, proxy *switchingProxy, hubs []*fiberfn.Hub, served func() int, cut func()) {
+// cut ends the page's stream while its reconnects fail (how), and the
+// events published meanwhile arrive once they succeed again, none lost or
+// doubled.
+func liveJourney(t *testing.T, version string, proxy *switchingProxy, hubs []*fiberfn.Hub, served func() int, cut func(), how int) {
 	pageURL := proxy.URL
 	b := &liveTab{t: t, ctx: newBrowser(t)}
+	down := proxy.down
+	if how == cutByBlock {
+		down = b.block
+	}
 	if _, err := chromedp.Run(b.ctx, chromedp.Navigate(pageURL+"/?htmx="+version)); err != nil {
 		t.Fatal(err)
 	}
@@ -236,17 +265,17 @@ func liveJourney(t *testing.T, version string, proxy *switchingProxy, hubs []*fi
 	}
 	b.expectRows(3)
 
-	// Cut the stream; the reconnects fail until the proxy is back.
-	proxy.down(true)
+	// Cut the stream; the reconnects fail until they are let through.
+	down(true)
 	cut()
 	for i := 0; i < 3; i++ {
 		publish()
 	}
 	time.Sleep(1500 * time.Millisecond)
 	b.expectRows(3)
-	proxy.down(false)
+	down(false)
 	took := b.waitFor("the missed events after the reconnect", `document.getElementById('count').textContent === '6'`, 30*time.Second)
-	t.Logf("htmx %s: caught up %v after the proxy came back", version, took.Round(time.Millisecond))
+	t.Logf("htmx %s: caught up %v after the reconnects were let through", version, took.Round(time.Millisecond))
 	b.expectRows(6)
 
 	publish()
@@ -257,15 +286,18 @@ func liveJourney(t *testing.T, version string, proxy *switchingProxy, hubs []*fi
 
 func TestBrowserLiveSwapAndReconnect(t *testing.T) {
 	for _, version := range []string{public.HTMXDefault, public.HTMXLegacy} {
-		t.Run("htmx "+version, func(t *testing.T) {
-			hub := fiberfn.NewHub()
-			inst := startLiveInstance(t, hub)
-			liveJourney(t, version, startSwitchingProxy(t, inst.URL), []*fiberfn.Hub{hub}, hub.Connections, func() {
-				if hub.Disconnect("page") != 1 {
-					t.Fatal("no stream to cut")
-				}
+		for _, how := range []int{cutByReset, cutByBlock} {
+			name := map[int]string{cutByReset: "connections reset", cutByBlock: "requests blocked"}[how]
+			t.Run("htmx "+version+"/"+name, func(t *testing.T) {
+				hub := fiberfn.NewHub()
+				inst := startLiveInstance(t, hub)
+				liveJourney(t, version, startSwitchingProxy(t, inst.URL), []*fiberfn.Hub{hub}, hub.Connections, func() {
+					if hub.Disconnect("page") != 1 {
+						t.Fatal("no stream to cut")
+					}
+				}, how)
 			})
-		})
+		}
 	}
 }
 
@@ -300,7 +332,7 @@ func TestBrowserLiveTwoInstances(t *testing.T) {
 				if hubs[0].Disconnect("page") != 1 {
 					t.Fatal("no stream to cut on instance one")
 				}
-			})
+			}, cutByReset)
 			if hubs[1].Connections() != 1 || hubs[0].Connections() != 0 {
 				t.Fatalf("after the cut: %d streams on one, %d on two; want 0 and 1", hubs[0].Connections(), hubs[1].Connections())
 			}
