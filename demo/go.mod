@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/fiberfn/fiberfn v0.0.0
+	github.com/fiberfn/fiberfn/ext/redisstore v0.0.0
 	github.com/fiberfn/fiberfn/ext/sqlstore v0.0.0
 	github.com/fiberfn/fiberfn/internal/testsvc v0.0.0
 	github.com/gofiber/fiber/v2 v2.52.15
@@ -44,6 +45,7 @@ require (
 
 replace (
 	github.com/fiberfn/fiberfn => ../
+	github.com/fiberfn/fiberfn/ext/redisstore => ../ext/redisstore
 	github.com/fiberfn/fiberfn/ext/sqlstore => ../ext/sqlstore
 	github.com/fiberfn/fiberfn/internal/testsvc => ../internal/testsvc
 )

@@ -8,12 +8,18 @@
 // "/public/css/app.css" or "/public/vendor/htmx-4.0.1/htmx.min.js".
 //
 // The htmx files come unchanged from the htmx.org npm package; `task vendor`
-// refreshes them. Each version's LICENSE sits next to its htmx.min.js.
+// refreshes them. Each version's LICENSE sits next to its htmx.min.js. The
+// server-sent-events extensions come the same way: htmx 4's ext/hx-sse.js
+// from htmx.org, htmx 2's sse.js from htmx-ext-sse (see SSEExtFile).
 package public
 
-import "embed"
+import (
+	"embed"
+	"strings"
+)
 
-// FS holds the static files: css/, img/, js/ and vendor/htmx-<version>/.
+// FS holds the static files: css/, img/, js/, vendor/htmx-<version>/ and
+// vendor/htmx-ext-sse-<version>/.
 //
 //go:embed css img js vendor
 var FS embed.FS
@@ -37,4 +43,32 @@ func HTMXScript(version string) string {
 // for example "vendor/htmx-4.0.1/htmx.min.js".
 func HTMXFile(version string) string {
 	return "vendor/htmx-" + version + "/htmx.min.js"
+}
+
+// SSEExtVersion is the version of htmx 2's server-sent-events extension
+// (npm htmx-ext-sse) in vendor/htmx-ext-sse-<version>/.
+const SSEExtVersion = "2.2.4"
+
+// SSEExtFile returns the path in FS of the server-sent-events extension
+// for the given htmx version: htmx 4's own "vendor/htmx-4.0.1/ext/hx-sse.js",
+// or for htmx 2 "vendor/htmx-ext-sse-2.2.4/sse.js". Load it after htmx.
+func SSEExtFile(htmxVersion string) string {
+	if strings.HasPrefix(htmxVersion, "2.") {
+		return "vendor/htmx-ext-sse-" + SSEExtVersion + "/sse.js"
+	}
+	return "vendor/htmx-" + htmxVersion + "/ext/hx-sse.js"
+}
+
+// SSEResumeFile is the path in FS of js/sse-resume.js, for pages on htmx
+// 2: loaded after the sse extension, it makes an EventSource that the
+// extension opens anew (after one gave up on an error status or a blocked
+// request) resume from the last event id it saw, through fiberfn's
+// "last-event-id" query parameter, so that nothing is lost or doubled.
+// htmx 4's hx-sse needs nothing of the kind.
+const SSEResumeFile = "js/sse-resume.js"
+
+// SSEExtScript returns the URL path of SSEExtFile(htmxVersion), under
+// "/public/".
+func SSEExtScript(htmxVersion string) string {
+	return "/public/" + SSEExtFile(htmxVersion)
 }

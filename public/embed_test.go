@@ -37,3 +37,32 @@ func TestVendoredHTMX(t *testing.T) {
 		t.Errorf("HTMXFile = %q, want %q", got, want)
 	}
 }
+
+// TestVendoredSSEExtensions checks the server-sent-events extensions: htmx
+// 4's hx-sse.js (registers "sse" with htmx.registerExtension) and htmx 2's
+// sse.js (htmx.defineExtension), the latter with its LICENSE.
+func TestVendoredSSEExtensions(t *testing.T) {
+	for _, tc := range []struct{ version, file, marker string }{
+		{HTMXDefault, "vendor/htmx-" + HTMXDefault + "/ext/hx-sse.js", "htmx.registerExtension('sse'"},
+		{HTMXLegacy, "vendor/htmx-ext-sse-" + SSEExtVersion + "/sse.js", "htmx.defineExtension('sse'"},
+	} {
+		if got := SSEExtFile(tc.version); got != tc.file {
+			t.Errorf("SSEExtFile(%q) = %q, want %q", tc.version, got, tc.file)
+		}
+		if got := SSEExtScript(tc.version); got != "/public/"+tc.file {
+			t.Errorf("SSEExtScript(%q) = %q", tc.version, got)
+		}
+		js, err := fs.ReadFile(FS, tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(js), tc.marker) {
+			t.Errorf("%s does not contain %s", tc.file, tc.marker)
+		}
+	}
+	for _, name := range []string{"vendor/htmx-ext-sse-" + SSEExtVersion + "/LICENSE", SSEResumeFile} {
+		if _, err := fs.Stat(FS, name); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -7,10 +7,12 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/fiberfn/fiberfn v0.0.0
 	github.com/fiberfn/fiberfn/demo v0.0.0
+	github.com/fiberfn/fiberfn/ext/redisstore v0.0.0
 	github.com/fiberfn/fiberfn/internal/testsvc v0.0.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/template/html/v2 v2.1.3
 	github.com/mattn/go-sqlite3 v1.14.50
+	github.com/redis/go-redis/v9 v9.17.3
 	golang.org/x/crypto v0.59.0
 )
 
@@ -20,7 +22,6 @@ require (
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/pgx/v5 v5.13.0 // indirect
-	github.com/redis/go-redis/v9 v9.17.3 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
 
@@ -47,6 +48,7 @@ require (
 replace (
 	github.com/fiberfn/fiberfn => ../
 	github.com/fiberfn/fiberfn/demo => ../demo
+	github.com/fiberfn/fiberfn/ext/redisstore => ../ext/redisstore
 	github.com/fiberfn/fiberfn/ext/sqlstore => ../ext/sqlstore
 	github.com/fiberfn/fiberfn/internal/testsvc => ../internal/testsvc
 )

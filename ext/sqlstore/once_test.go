@@ -1,5 +1,9 @@
 package sqlstore_test
 
+// The same store on PostgreSQL is tested in demo/app (TestSQLStoreOnPostgres),
+// which has a PostgreSQL driver: this module requires none, so that it
+// builds with the Go 1.23 the library supports.
+
 import (
 	"database/sql"
 	"path/filepath"
@@ -9,8 +13,6 @@ import (
 	"github.com/fiberfn/fiberfn/ext/sqlstore"
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/fiberfn/fiberfn/fiberfn/oncetest"
-	"github.com/fiberfn/fiberfn/internal/testsvc"
-	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 )
 
@@ -22,21 +24,6 @@ func openSQLite(t *testing.T) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// openPostgres opens a fresh database of the test's own (skips without
-// PostgreSQL, unless FIBERFN_REQUIRE_SERVICES=1).
-func openPostgres(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", testsvc.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A pool as an app would size it: idle connections are kept (the
-	// default keeps 2, so every burst would connect anew).
-	db.SetMaxIdleConns(64)
 	t.Cleanup(func() { db.Close() })
 	return db
 }
@@ -55,26 +42,12 @@ func TestSQLiteStore(t *testing.T) {
 	oncetest.TestStore(t, func(t *testing.T) fiberfn.OnceStore { return newStore(t, openSQLite(t), sqlstore.SQLite) })
 }
 
-func TestPostgresStore(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
-	oncetest.TestStore(t, func(t *testing.T) fiberfn.OnceStore { return newStore(t, openPostgres(t), sqlstore.Postgres) })
-}
-
 // Two instances, each with its own connection pool to one SQLite file.
 func TestSQLiteInstances(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two instances on loopback, 50 rounds of each kind of key")
 	}
 	oncetest.TestInstances(t, func(t *testing.T) fiberfn.OnceStore { return newStore(t, openSQLite(t), sqlstore.SQLite) })
-}
-
-func TestPostgresInstances(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
-	oncetest.TestInstances(t, func(t *testing.T) fiberfn.OnceStore { return newStore(t, openPostgres(t), sqlstore.Postgres) })
 }
 
 func TestConfig(t *testing.T) {
