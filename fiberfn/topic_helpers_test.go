@@ -221,8 +221,8 @@ func (c *sseClient) quiet(d time.Duration) {
 	}
 }
 
-// waitFor polls cond every 5 ms until it holds, failing after 5 s.
-func waitFor(t testing.TB, what string, cond func() bool) {
+// waitUntil polls cond every 5 ms until it holds, failing after 5 s.
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {

@@ -75,7 +75,7 @@ func TestSubscribeRefusals(t *testing.T) {
 			}
 		})
 	}
-	waitFor(t, "the streams to end", func() bool { return hub.Connections() == 0 })
+	waitUntil(t, "the streams to end", func() bool { return hub.Connections() == 0 })
 }
 
 func TestSubscribeRequiresConfig(t *testing.T) {
@@ -109,7 +109,7 @@ func TestSubscribePerKeyLimit(t *testing.T) {
 	}
 	openStream(t, srv.base+"/live?topic=t", "X-User", "b")
 	a1.Close()
-	waitFor(t, "a's first stream to end", func() bool { return hub.Connections() == 2 })
+	waitUntil(t, "a's first stream to end", func() bool { return hub.Connections() == 2 })
 	openStream(t, srv.base+"/live?topic=t", "X-User", "a")
 }
 
@@ -126,7 +126,7 @@ func TestSubscribeDropsSlowConsumer(t *testing.T) {
 	// A client that reads everything.
 	fast := openStream(t, srv.base+"/live?topic=t")
 	fast.next()
-	waitFor(t, "both subscriptions", func() bool { return hub.Connections() == 2 })
+	waitUntil(t, "both subscriptions", func() bool { return hub.Connections() == 2 })
 	big := strings.Repeat("x", 64<<10)
 	var ids []string
 	for i := 0; hub.Connections() == 2; i++ {
@@ -169,7 +169,7 @@ func TestHubDisconnectEndsAKeysStreams(t *testing.T) {
 	if ev := b.next(); ev.ID != id {
 		t.Fatalf("b's stream: %+v", ev)
 	}
-	waitFor(t, "a's streams to be counted out", func() bool { return hub.Connections() == 1 })
+	waitUntil(t, "a's streams to be counted out", func() bool { return hub.Connections() == 1 })
 }
 
 // TestSubscribeOverLimitKeepsEventSourceResuming: over the per-key limit,

@@ -24,7 +24,7 @@ func TestSubscribeResumesWithLastEventID(t *testing.T) {
 	c.next()
 	last := c.next().ID
 	c.Close()
-	waitFor(t, "the stream to end", func() bool { return hub.Connections() == 0 })
+	waitUntil(t, "the stream to end", func() bool { return hub.Connections() == 0 })
 	id3 := publish(t, hub, "t", "3")
 	id4 := publish(t, hub, "t", "4")
 
