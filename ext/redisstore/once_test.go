@@ -28,4 +28,3 @@ func TestOnceInstances(t *testing.T) {
 	}
 	oncetest.TestInstances(t, open)
 }
-
