@@ -58,7 +58,7 @@ func BenchmarkServerFunction(b *testing.B) {
 		return struct{}{}, Redirect(c, "/welcome")
 	})
 	app := fiber.New()
-	app.Use(New(Config{Registry: reg}))
+	Mount(app, Config{Registry: reg})
 	runBench(b, app, "/api/sign_in")
 }
 
@@ -174,7 +174,7 @@ var decodeSink decodeBench
 // BenchmarkDecodeForm measures argument decoding alone: seven fields of the
 // common kinds from a url-encoded body.
 func BenchmarkDecodeForm(b *testing.B) {
-	dec, err := newDecoder(reflectTypeOf[decodeBench]())
+	dec, err := newDecoder(reflectTypeOf[decodeBench](), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func BenchmarkDecodeForm(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var in decodeBench
-		if err := dec.decodeArgs(inputValue(&in), &args, dec.formKeys); err != nil {
+		if err := dec.decodeForm(inputValue(&in), &args); err != nil {
 			b.Fatal(err)
 		}
 		decodeSink = in

@@ -66,7 +66,7 @@ func i8App(t testing.TB, s i8Setup) *fiber.App {
 		cfg.Keys = [][]byte{i8Key}
 	}
 	if !s.noPlugin {
-		app.Use(New(cfg))
+		Mount(app, cfg)
 	}
 	if s.routes != nil {
 		s.routes(app)
@@ -361,7 +361,7 @@ func checkOutcome(t *testing.T, k i8Caller, outcome string, resp *http.Response,
 		errFragment := func(code int, ue *Error) {
 			t.Helper()
 			wantStatus(code)
-			wantHeader(t, resp, "HX-Retarget", "find .fiberfn-errors")
+			wantHeader(t, resp, "HX-Retarget", "find .fiberfn-errors, #fiberfn-errors")
 			wantHeader(t, resp, "HX-Reswap", "innerHTML")
 			wantHeader(t, resp, "HX-Redirect", "")
 			if !strings.HasPrefix(ct, "text/html") {

@@ -55,10 +55,14 @@ type Config struct {
 
 	// ErrorTarget is the HX-Retarget value sent with an htmx error
 	// answer, so the error fragment lands in the form's error slot. htmx
-	// resolves it relative to the element that made the request.
-	// Per-function [ErrorTarget] overrides it.
+	// resolves it relative to the element that made the request, and
+	// takes the first match of a comma-separated list: by default the
+	// form's own slot (an element with class "fiberfn-errors" inside the
+	// form), else the page's (the element with id "fiberfn-errors", which
+	// [ErrorScript] creates when the page has none). Per-function
+	// [ErrorTarget] overrides it.
 	//
-	// Optional. Default: "find .fiberfn-errors"
+	// Optional. Default: "find .fiberfn-errors, #fiberfn-errors"
 	ErrorTarget string
 
 	// ErrorSwap is the HX-Reswap value sent with an htmx error answer.
@@ -147,7 +151,7 @@ type Config struct {
 var ConfigDefault = Config{
 	RedirectStatus: http.StatusFound,
 	BodyLimit:      1 << 20,
-	ErrorTarget:    "find .fiberfn-errors",
+	ErrorTarget:    "find .fiberfn-errors, #fiberfn-errors",
 	ErrorSwap:      "innerHTML",
 	FlashCookie:    "fiberfn_flash",
 	NoticeCookie:   "fiberfn_notice",

@@ -49,7 +49,17 @@ func planField(p *fieldPlan, t reflect.Type) bool {
 		return true
 	}
 	p.set = scalarSetter(t)
+	p.text = keepsBytes(t)
 	return p.set != nil
+}
+
+// keepsBytes reports whether a field of type t is set through
+// encoding.TextUnmarshaler, which may keep the bytes it is given.
+func keepsBytes(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return reflect.PointerTo(t).Implements(textUnmarshaler)
 }
 
 // scalarSetter returns the setter of a field of type t, or nil when t

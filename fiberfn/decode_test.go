@@ -157,7 +157,7 @@ func FuzzDecodeForm(f *testing.F) {
 	for _, s := range []string{"name=a&tag=b&id=1", "id=x", "price=1e400", "maybe=&small=300", "%zz=1", "check=maybe&when=notatime"} {
 		f.Add(s)
 	}
-	dec, err := newDecoder(reflect.TypeFor[richInput]())
+	dec, err := newDecoder(reflect.TypeFor[richInput](), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func FuzzDecodeForm(f *testing.F) {
 		c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
 		c.Request().SetBodyString(body)
 		var in richInput
-		err := dec.decodeArgs(inputValue(&in), c.Request().PostArgs(), dec.formKeys)
+		err := dec.decodeForm(inputValue(&in), c.Request().PostArgs())
 		if err == nil {
 			return
 		}
@@ -212,7 +212,7 @@ type widths struct {
 type level string
 
 func TestDecodeEveryWidth(t *testing.T) {
-	dec, err := newDecoder(reflect.TypeFor[widths]())
+	dec, err := newDecoder(reflect.TypeFor[widths](), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestDecodeEveryWidth(t *testing.T) {
 	c.Request().SetBodyString("i=-1&i8=-128&i16=-32768&i32=-2147483648&i64=-9223372036854775808&u=1&u8=255&u16=65535&u32=4294967295&u64=18446744073709551615&f32=1.5&f64=-2.25&b=yes&lvl=warn&ptr=7")
 	sentinel := uint8(0xAA)
 	in := widths{S0: sentinel, S1: sentinel, S2: sentinel, S3: sentinel, S4: sentinel, S5: sentinel, S6: sentinel, S7: sentinel, S8: sentinel}
-	if err := dec.decodeArgs(inputValue(&in), c.Request().PostArgs(), dec.formKeys); err != nil {
+	if err := dec.decodeForm(inputValue(&in), c.Request().PostArgs()); err != nil {
 		t.Fatal(err)
 	}
 	seven := uint16(7)
@@ -236,7 +236,7 @@ func TestDecodeEveryWidth(t *testing.T) {
 	// Out of range for the field's own width is a field error, not a wrap.
 	var args fasthttp.Args
 	args.Parse("i8=128&u16=65536")
-	err = dec.decodeArgs(inputValue(&in), &args, dec.formKeys)
+	err = dec.decodeForm(inputValue(&in), &args)
 	ue, ok := err.(*Error)
 	if !ok || ue.Fields["i8"] != "is out of range" || ue.Fields["u16"] != "is out of range" {
 		t.Fatalf("err = %#v", err)

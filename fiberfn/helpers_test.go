@@ -2,6 +2,7 @@ package fiberfn
 
 import (
 	"io"
+	"reflect"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -36,7 +37,7 @@ func testApp(t testing.TB, cfg Config, register func(r *Registry), routes func(a
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	app.Use(New(cfg))
+	Mount(app, cfg)
 	if routes != nil {
 		routes(app)
 	}
@@ -101,4 +102,13 @@ func httptestJSON(path, body string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	return r
+}
+
+// decodeForm fills in from url-encoded arguments alone (a form body), as
+// a request's decoding does.
+func (d *decoder) decodeForm(in reflect.Value, args argsSource) error {
+	var seen seenSet
+	var errs fieldErrs
+	d.decodeArgs(in, args, d.form, &seen, &errs)
+	return errs.asError()
 }

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -141,22 +140,24 @@ var (
 // onceWait bounds how long a repeated request waits for the first.
 const onceWait = 15 * time.Second
 
-// begin claims the token of the request. It returns done when it already
-// answered the request (a replay, or a refusal), else a claim to finish or
-// abandon.
-func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind) (*onceClaim, bool, error) {
+// begin claims the token of the request. It returns a claim to run the
+// function with (finished or given back when its answer is written), or
+// else the decision to write instead: a stored answer to replay, or a
+// refusal.
+func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta) (*onceClaim, answer) {
 	p := st.plugin
+	kind := st.kind
 	token := onceToken(c, st, kind)
 	clientKey := len(st.hdr.idempotencyKey) > 0 // else a signed form token
 	switch {
 	// Refusals carry the submitted values back, so the re-rendered form
 	// (with a fresh token) keeps what the user typed.
 	case token == "":
-		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, true)
+		return nil, refusal(errOnceMissing, true)
 	case len(token) > 512:
-		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
+		return nil, refusal(errOnceInvalid, true)
 	case !clientKey && !p.cfg.Registry.validOnceToken(p, token, m.name):
-		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
+		return nil, refusal(errOnceInvalid, true)
 	}
 	digest := valuesDigest(c, kind)
 	material := m.name + "\x00" + token
@@ -181,26 +182,26 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 			case <-wait:
 				continue
 			case <-time.After(time.Until(deadline)):
-				return nil, true, p.writeError(c, st, m, kind, errOnceBusy, true)
+				return nil, refusal(errOnceBusy, true)
 			}
 		}
 		stored, err := s.storage.Get(key)
 		if err != nil {
 			s.mu.Unlock()
-			return nil, true, p.fail(c, st, m, kind, err)
+			return nil, failure(err)
 		}
 		if stored == nil {
 			claim := &onceClaim{s: s, key: key, ttl: p.cfg.OnceTTL, digest: digest, done: make(chan struct{})}
 			s.running[key] = claim.done
 			s.mu.Unlock()
-			return claim, false, nil
+			return claim, answer{}
 		}
 		s.mu.Unlock()
 		var a onceAnswer
 		if json.Unmarshal(stored, &a) != nil {
-			return nil, true, p.fail(c, st, m, kind, errOnceCorrupt)
+			return nil, failure(errOnceCorrupt)
 		}
-		return nil, true, p.replay(c, st, m, kind, &a, digest)
+		return nil, answer{kind: answerReplay, stored: &a, digest: digest}
 	}
 }
 
@@ -208,20 +209,25 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 var errOnceCorrupt = errors.New("fiberfn: a stored once-only answer is corrupt")
 
 // onceToken returns the request's token: the Idempotency-Key header, else
-// the form field.
+// the form field, from the body or else the query (where htmx sends a
+// DELETE's values).
 func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) string {
 	if k := st.hdr.idempotencyKey; len(k) > 0 {
 		return string(k)
 	}
 	switch kind {
 	case bodyURLEncoded:
-		return string(c.Request().PostArgs().Peek(OnceField))
+		if t := c.Request().PostArgs().Peek(OnceField); len(t) > 0 {
+			return string(t)
+		}
 	case bodyMultipart:
-		return c.FormValue(OnceField)
-	case bodyNone:
-		return string(c.Request().URI().QueryArgs().Peek(OnceField))
+		if t := c.FormValue(OnceField); t != "" {
+			return t
+		}
+	case bodyJSON:
+		return ""
 	}
-	return ""
+	return string(c.Request().URI().QueryArgs().Peek(OnceField))
 }
 
 // valuesDigest identifies the values a request sent, whatever their order
@@ -257,6 +263,11 @@ func valuesDigest(c *fiber.Ctx, kind bodyKind) string {
 	default:
 		fields = append(fields, string(c.Request().Body()))
 	}
+	if kind != bodyNone {
+		// The query's values count too (a DELETE's, say), told apart
+		// from the body's.
+		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { add("?"+string(k), string(v)) })
+	}
 	sort.Strings(fields)
 	h := sha256.New()
 	for _, f := range fields {
@@ -264,35 +275,6 @@ func valuesDigest(c *fiber.Ctx, kind bodyKind) string {
 		h.Write([]byte{0xff})
 	}
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
-}
-
-// replay answers a repeated request with the stored answer.
-func (p *plugin) replay(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, a *onceAnswer, digest string) error {
-	if a.Digest != "" && digest != "" && a.Digest != digest {
-		return p.writeError(c, st, m, kind, errOnceConflict, true)
-	}
-	who := st.hdr.caller(kind)
-	if who != a.Caller && !(who.pageLike() && a.Caller.pageLike()) {
-		// Another kind of caller: the stored answer would not fit.
-		if who.pageLike() {
-			p.backToPage(c, m, p.cfg.RedirectStatus)
-			c.Set(ReplayedHeader, "true")
-			return nil
-		}
-		return p.writeError(c, st, m, kind, &Error{Code: http.StatusConflict, Message: "This form was already sent."}, false)
-	}
-	for _, h := range a.Headers {
-		c.Set(h[0], h[1])
-	}
-	c.Set(ReplayedHeader, "true")
-	if who == htmxPartial && a.Status >= 200 && a.Status <= 299 {
-		// htmx swapped the first answer in already (a double click, a
-		// queued second submit): swapping it again would show it twice.
-		c.Set(htmx.HeaderReswap, "none")
-	}
-	c.Status(a.Status)
-	c.Response().SetBody(a.Body)
-	return nil
 }
 
 // replayedHeaders are the answer headers worth storing for a replay.
