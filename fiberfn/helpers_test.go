@@ -2,10 +2,10 @@ package fiberfn
 
 import (
 	"io"
-	"reflect"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
