@@ -62,6 +62,33 @@ func BenchmarkServerFunction(b *testing.B) {
 	runBench(b, app, "/api/sign_in")
 }
 
+// signInRouted is signIn with a route parameter.
+type signInRouted struct {
+	ID       int    `params:"id"`
+	Username string `form:"username"`
+	Remember bool   `form:"remember"`
+}
+
+var sinkID int
+
+// BenchmarkRoutedFunction is BenchmarkServerFunction's work by a function
+// on a route with a parameter (/api/sign_in/:id), its id decoded from the
+// path beside the form's two fields.
+func BenchmarkRoutedFunction(b *testing.B) {
+	reg := NewRegistry()
+	RegisterOn(reg, "sign_in", func(c *fiber.Ctx, in signInRouted) (struct{}, error) {
+		sink, sinkID = signIn{Username: in.Username, Remember: in.Remember}, in.ID
+		Response(c).SetCookie(&fiber.Cookie{Name: "user", Value: in.Username, HTTPOnly: true})
+		return struct{}{}, Redirect(c, "/welcome")
+	}, Route("/api/sign_in/:id"))
+	app := fiber.New()
+	Mount(app, Config{Registry: reg})
+	runBench(b, app, "/api/sign_in/42")
+	if sinkID != 42 {
+		b.Fatalf("id %d, want 42", sinkID)
+	}
+}
+
 func BenchmarkRawFiberHandler(b *testing.B) {
 	app := fiber.New()
 	app.Post("/api/sign_in", func(c *fiber.Ctx) error {

@@ -286,11 +286,7 @@ func (d *decoder) decodeMultipart(in reflect.Value, form *multipart.Form, seen *
 
 // decodeParams fills in from the route's parameters, which win over
 // anything a JSON body said about the same fields.
-func (d *decoder) decodeParams(c *fiber.Ctx, in reflect.Value, errs *fieldErrs) {
-	if len(d.params) == 0 {
-		return
-	}
-	unescape := !c.App().Config().UnescapePath
+func (d *decoder) decodeParams(c *fiber.Ctx, unescape bool, in reflect.Value, errs *fieldErrs) {
 	for _, k := range d.params {
 		v := c.Params(k.name)
 		if v == "" {
@@ -316,9 +312,10 @@ func (d *decoder) decodeParams(c *fiber.Ctx, in reflect.Value, errs *fieldErrs) 
 }
 
 // decode fills in from the request: the query string, the body of kind
-// and the route's parameters. A field that takes one value and is sent
-// twice, anywhere, is a 400 naming it; so are malformed values.
-func (d *decoder) decode(c *fiber.Ctx, kind bodyKind, in reflect.Value) error {
+// and the route's parameters (escaped unless the app unescapes paths). A
+// field that takes one value and is sent twice, anywhere, is a 400 naming
+// it; so are malformed values.
+func (d *decoder) decode(c *fiber.Ctx, kind bodyKind, unescapePath bool, in reflect.Value) error {
 	var seen seenSet
 	var errs fieldErrs
 	d.decodeArgs(in, c.Request().URI().QueryArgs(), d.query, &seen, &errs)
@@ -339,6 +336,8 @@ func (d *decoder) decode(c *fiber.Ctx, kind bodyKind, in reflect.Value) error {
 			return err
 		}
 	}
-	d.decodeParams(c, in, &errs)
+	if len(d.params) > 0 {
+		d.decodeParams(c, !unescapePath, in, &errs)
+	}
 	return errs.asError()
 }

@@ -112,3 +112,17 @@ func (d *decoder) decodeForm(in reflect.Value, args argsSource) error {
 	d.decodeArgs(in, args, d.form, &seen, &errs)
 	return errs.asError()
 }
+
+// doRaw sends a request whose URI net/http would refuse to build (a bad
+// escape, say) straight to the app's handler.
+func doRaw(app *fiber.App, method, uri string, headers map[string]string) (int, string) {
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod(method)
+	ctx.Request.SetRequestURI(uri)
+	ctx.Request.Header.SetHost("example.com")
+	for k, v := range headers {
+		ctx.Request.Header.Set(k, v)
+	}
+	app.Handler()(&ctx)
+	return ctx.Response.StatusCode(), string(ctx.Response.Body())
+}

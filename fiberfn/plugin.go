@@ -17,10 +17,21 @@ type plugin struct {
 	cfg    Config
 	signer signer
 	once   *onceStore
-	// mounted is the last app found to have the registry's functions as
-	// routes: the check costs one comparison per request.
-	mounted atomic.Pointer[fiber.App]
-	warned  atomic.Bool
+	// app is the last app found to have the registry's functions as
+	// routes, with what decoding needs of its config: the check costs one
+	// comparison per request.
+	app    atomic.Pointer[appInfo]
+	warned atomic.Bool
+}
+
+// appInfo is what the plugin keeps of an app it serves.
+type appInfo struct {
+	app          *fiber.App
+	unescapePath bool // fiber.Config.UnescapePath: route parameters arrive unescaped
+}
+
+func newAppInfo(app *fiber.App) *appInfo {
+	return &appInfo{app: app, unescapePath: app.Config().UnescapePath}
 }
 
 func newPlugin(config ...Config) *plugin {
@@ -54,7 +65,7 @@ func Mount(app *fiber.App, config ...Config) {
 	p := newPlugin(config...)
 	app.Use(p.handle)
 	p.cfg.Registry.mount(app)
-	p.mounted.Store(app)
+	p.app.Store(newAppInfo(app))
 }
 
 // New returns the plugin alone, for app.Use in an app that has no server
@@ -80,6 +91,7 @@ type stateKey struct{}
 type requestState struct {
 	resp   ResponseOptions
 	plugin *plugin
+	app    *appInfo
 	oob    []oobPart
 	notice string
 
@@ -113,17 +125,16 @@ func (p *plugin) handle(c *fiber.Ctx) error {
 	if p.cfg.Next != nil && p.cfg.Next(c) {
 		return c.Next()
 	}
-	if st, ok := c.Locals(stateKey{}).(*requestState); ok && st.plugin != nil {
-		return c.Next() // another fiberfn plugin, earlier in the chain, serves the request
-	}
-	if app := c.App(); p.mounted.Load() != app {
+	info := p.app.Load()
+	if app := c.App(); info == nil || info.app != app {
 		if !p.cfg.Registry.mountedOn(app) {
 			return p.notMounted(c)
 		}
-		p.mounted.Store(app)
+		info = newAppInfo(app)
+		p.app.Store(info)
 	}
 	st := statePool.Get().(*requestState)
-	st.plugin = p
+	st.plugin, st.app = p, info
 	c.Locals(stateKey{}, st)
 	err := p.serve(c, st)
 	c.Locals(stateKey{}, nil)
@@ -166,7 +177,7 @@ func (p *plugin) notMounted(c *fiber.Ctx) error {
 // reset clears the state so it can be reused.
 func (st *requestState) reset() {
 	st.resp.reset()
-	st.plugin = nil
+	st.plugin, st.app = nil, nil
 	clear(st.oob)
 	st.oob = st.oob[:0]
 	st.notice = ""

@@ -91,7 +91,9 @@ type navigateSpec struct {
 func (p *plugin) writeRedirect(c *fiber.Ctx, st *requestState, value []byte) {
 	r := &st.resp
 	rd := r.redirect
-	who := callerOf(c)
+	st.classify(c)
+	st.addVary(c)
+	who := st.who
 	switch {
 	case who == jsonCaller:
 		c.Set(RedirectHeader, rd.location)

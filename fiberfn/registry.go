@@ -106,12 +106,12 @@ func RegisterOn[In, Out any](r *Registry, name string, fn func(*fiber.Ctx, In) (
 	if t, _, err := checkRedirect(m.fallbackPage, "", nil); err != nil || t != m.fallbackPage {
 		fail("fallback page %q must be a path on this site", m.fallbackPage)
 	}
-	if !strings.HasPrefix(m.path, "/") || strings.ContainsAny(m.path, "?# \t\r\n") {
-		fail("path %q must start with / and have no query, fragment or spaces", m.path)
-	}
 	route, err := parseRoute(m.path)
 	if err != nil {
 		fail("path %q: %v", m.path, err)
+	}
+	if !strings.HasPrefix(m.path, "/") || strings.ContainsAny(m.path, "# \t\r\n") || route.hasText("?") {
+		fail("path %q must start with / and have no query, fragment or spaces", m.path)
 	}
 	m.route = route
 	if err := m.checkMethods(); err != nil {

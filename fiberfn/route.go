@@ -134,6 +134,16 @@ func (rp *routePattern) hasParam(name string) bool {
 	return false
 }
 
+// hasText reports whether the route's constant text contains s.
+func (rp *routePattern) hasText(s string) bool {
+	for _, p := range rp.parts {
+		if strings.Contains(p.text, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // paramName is the name c.Params knows a tag's parameter by.
 func paramName(name string) string {
 	if name == "*" || name == "+" {

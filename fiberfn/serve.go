@@ -146,7 +146,7 @@ func (f *Fn[In, Out]) start(c *fiber.Ctx, st *requestState, override bool) (err 
 		return p.write(c, st, refusal(ue, false))
 	}
 	in := new(In)
-	if err := f.dec.decode(c, st.kind, reflect.ValueOf(in).Elem()); err != nil {
+	if err := f.dec.decode(c, st.kind, st.app.unescapePath, reflect.ValueOf(in).Elem()); err != nil {
 		return p.write(c, st, failure(err))
 	}
 	st.input = in

@@ -247,10 +247,10 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 	a.fiber = app
 	app.Use(a.logRequests)
 	app.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(public.FS)}))
-	app.Use(fiberfn.New(fiberfn.Config{
+	fiberfn.Mount(app, fiberfn.Config{
 		Registry: reg,
 		Logger:   slog.New(&testLogHandler{t: t, errs: &a.errs}),
-	}))
+	})
 
 	page := func(c *fiber.Ctx, name, title string, bind fiber.Map) error {
 		bind["Title"] = title
