@@ -32,6 +32,7 @@ var i8Views = fstest.MapFS{
 
 // i8Setup describes an app for the issue-8 tests.
 type i8Setup struct {
+	views    fstest.MapFS // i8Views when nil
 	cfg      Config
 	fiber    fiber.Config
 	before   []fiber.Handler // middleware in front of the plugin
@@ -48,7 +49,11 @@ func i8App(t testing.TB, s i8Setup) *fiber.App {
 	if s.register != nil {
 		s.register(reg)
 	}
-	engine := html.NewFileSystem(http.FS(i8Views), ".html")
+	views := s.views
+	if views == nil {
+		views = i8Views
+	}
+	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(FuncMap(reg))
 	fc := s.fiber
 	fc.Views = engine

@@ -90,9 +90,21 @@ func fnvAddString(h uint64, s string) uint64 {
 	return h
 }
 
+// shape is the kind of representation a caller gets of a GET: JSON, an
+// htmx fragment or a whole page. Two shapes never share an ETag.
+func shape(who caller) byte {
+	switch who {
+	case jsonCaller:
+		return 'j'
+	case htmxPartial:
+		return 'f'
+	}
+	return 'p'
+}
+
 // versionETag is the weak ETag of a version, for one kind of caller.
 func versionETag(version string, who caller) string {
-	h := fnvAdd(fnvOffset, []byte{'v', byte(who), 0})
+	h := fnvAdd(fnvOffset, []byte{'v', shape(who), 0})
 	return weakETag(fnvAddString(h, version))
 }
 
@@ -100,7 +112,7 @@ func versionETag(version string, who caller) string {
 // its body. Weak, because compression middleware may still change the
 // bytes.
 func bodyETag(resp *fiber.Response, who caller) string {
-	h := fnvAdd(fnvOffset, []byte{'b', byte(who), 0})
+	h := fnvAdd(fnvOffset, []byte{'b', shape(who), 0})
 	resp.Header.VisitAll(func(k, v []byte) {
 		if len(k) > 3 && (k[0] == 'H' || k[0] == 'h') && (k[1] == 'X' || k[1] == 'x') && k[2] == '-' {
 			h = fnvAdd(h, k)

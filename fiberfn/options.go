@@ -104,8 +104,8 @@ func RenderFunc[Out any](fn func(c *fiber.Ctx, w io.Writer, out Out) error) Opti
 // (a plain browser's GET: the reload of a URL that hx-push-url pushed, a
 // bookmark, a form with method="get"; boosted and htmx 4 "full" requests;
 // history restore) with template rendered inside the app's layout
-// (fiber.Config.ViewsLayout, or layouts given here), the function's result
-// as its binding. htmx partial callers still get the fragment and JSON
+// (fiber.Config.ViewsLayout, or layouts given here; "" for none), the
+// function's result as its binding. htmx partial callers still get the fragment and JSON
 // callers the value; Vary says so. It needs [Method]("GET") or
 // [ReadOnly].
 func Page(template string, layouts ...string) Option {
