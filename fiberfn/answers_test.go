@@ -79,7 +79,6 @@ func TestErrorSlotAndEvent(t *testing.T) {
 		}, ErrorTarget("#row-errors", "outerHTML"))
 		RegisterOn(r, "fails_retargeted", func(c *fiber.Ctx, in i8In) (i8Out, error) {
 			c.Set("HX-Retarget", "#mine")
-			_ = c.App() // the function's own HX-Trigger is kept beside the event
 			c.Set("HX-Trigger", `{"mine":1}`)
 			return i8Out{}, ServerError("Nope.", http.StatusConflict)
 		})
@@ -164,8 +163,14 @@ func TestTypedRenderers(t *testing.T) {
 		})
 		RegisterOn(r, "pagefunc", func(c *fiber.Ctx, in i8In) (page, error) { return page{Rows: []string{in.Title}}, nil },
 			Method("GET"),
-			RenderFunc(func(c *fiber.Ctx, w io.Writer, p page) error { _, err := io.WriteString(w, "rows:"+strings.Join(p.Rows, ",")); return err }),
-			PageFunc(func(c *fiber.Ctx, w io.Writer, p page) error { _, err := io.WriteString(w, "<html>page:"+strings.Join(p.Rows, ",")+"</html>"); return err }))
+			RenderFunc(func(c *fiber.Ctx, w io.Writer, p page) error {
+				_, err := io.WriteString(w, "rows:"+strings.Join(p.Rows, ","))
+				return err
+			}),
+			PageFunc(func(c *fiber.Ctx, w io.Writer, p page) error {
+				_, err := io.WriteString(w, "<html>page:"+strings.Join(p.Rows, ",")+"</html>")
+				return err
+			}))
 		RegisterOn(r, "func_fails", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out(in), nil },
 			RenderFunc(func(c *fiber.Ctx, w io.Writer, out i8Out) error {
 				_, _ = io.WriteString(w, "<p>half")
