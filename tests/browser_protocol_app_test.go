@@ -105,7 +105,7 @@ var protoTemplates = fstest.MapFS{
 	"rows.html": {Data: []byte(`<h1 id="heading">Rows</h1>
 {{ template "row_count" len .Rows }}
 <table><tbody id="rows">{{ range .Rows }}{{ template "prow" . }}{{ end }}</tbody></table>`)},
-	"prow.html": {Data: []byte(`<tr id="row-{{ .ID }}"><td>{{ .Title }}</td><td><form method="post" action="{{ fnURL "remove_row" .ID }}"><input type="hidden" name="_method" value="DELETE"><button id="del-{{ .ID }}" hx-delete="{{ fnURL "remove_row" .ID }}" hx-target="closest tr" hx-swap="{{ if eq .ID 2 }}innerHTML{{ else }}outerHTML{{ end }}">Delete</button></form></td></tr>`)},
+	"prow.html":      {Data: []byte(`<tr id="row-{{ .ID }}"><td>{{ .Title }}</td><td><form method="post" action="{{ fnURL "remove_row" .ID }}"><input type="hidden" name="_method" value="DELETE"><button id="del-{{ .ID }}" hx-delete="{{ fnURL "remove_row" .ID }}" hx-target="closest tr" hx-swap="{{ if eq .ID 2 }}innerHTML{{ else }}outerHTML{{ end }}">Delete</button></form></td></tr>`)},
 	"row_count.html": {Data: []byte(`<p id="row-count">{{ . }} rows</p>`)},
 
 	// Scenario 7: errors from a form with its own slot and from a button
