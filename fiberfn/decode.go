@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // decoder fills one input struct type from a request: the route's
@@ -25,12 +26,46 @@ type decoder struct {
 	query  map[string]int // query argument name -> fields index
 	params []paramKey     // route parameters
 	json   jsonPlan
+	// The names of form and query as lists, searched instead of the maps
+	// when short (cheaper than hashing each argument's name).
+	formKeys, queryKeys []paramKey
 }
 
-// paramKey names the route parameter that fills fields[index].
+// paramKey names the argument or route parameter that fills
+// fields[index].
 type paramKey struct {
 	name  string
 	index int
+}
+
+// shortKeys is the longest name list searched in order rather than hashed.
+const shortKeys = 8
+
+// keysOf lists the names of m when there are few enough to search.
+func keysOf(m map[string]int) []paramKey {
+	if len(m) > shortKeys {
+		return nil
+	}
+	keys := make([]paramKey, 0, len(m))
+	for name, i := range m {
+		keys = append(keys, paramKey{name: name, index: i})
+	}
+	return keys
+}
+
+// lookup returns the field that the argument name fills, from keys when
+// the names were few enough to list, else from names.
+func lookup(name []byte, keys []paramKey, names map[string]int) (int, bool) {
+	if keys != nil || len(names) == 0 {
+		for _, k := range keys {
+			if string(name) == k.name {
+				return k.index, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := names[string(name)]
+	return i, ok
 }
 
 type fileKind uint8
@@ -61,6 +96,7 @@ func newDecoder(t reflect.Type, route *routePattern) (*decoder, error) {
 		return nil, err
 	}
 	d.json = newJSONPlan(t, d)
+	d.formKeys, d.queryKeys = keysOf(d.form), keysOf(d.query)
 	return d, nil
 }
 
@@ -239,16 +275,11 @@ func (d *decoder) setOnce(in reflect.Value, i int, b []byte, seen *seenSet, errs
 	d.set(in, i, b, errs)
 }
 
-// argsSource is what fasthttp's Args offers to visit arguments.
-type argsSource interface {
-	VisitAll(f func(key, value []byte))
-}
-
 // decodeArgs fills in from url-encoded arguments (a query or a form body),
-// visiting each once and looking its name up in names.
-func (d *decoder) decodeArgs(in reflect.Value, args argsSource, names map[string]int, seen *seenSet, errs *fieldErrs) {
+// visiting each once and looking its name up in keys or names.
+func (d *decoder) decodeArgs(in reflect.Value, args *fasthttp.Args, keys []paramKey, names map[string]int, seen *seenSet, errs *fieldErrs) {
 	args.VisitAll(func(k, v []byte) {
-		if i, ok := names[string(k)]; ok {
+		if i, ok := lookup(k, keys, names); ok {
 			d.setOnce(in, i, v, seen, errs)
 		}
 	})
@@ -318,10 +349,12 @@ func (d *decoder) decodeParams(c *fiber.Ctx, unescape bool, in reflect.Value, er
 func (d *decoder) decode(c *fiber.Ctx, kind bodyKind, unescapePath bool, in reflect.Value) error {
 	var seen seenSet
 	var errs fieldErrs
-	d.decodeArgs(in, c.Request().URI().QueryArgs(), d.query, &seen, &errs)
+	if query := c.Request().URI().QueryArgs(); query.Len() > 0 {
+		d.decodeArgs(in, query, d.queryKeys, d.query, &seen, &errs)
+	}
 	switch kind {
 	case bodyURLEncoded:
-		d.decodeArgs(in, c.Request().PostArgs(), d.form, &seen, &errs)
+		d.decodeArgs(in, c.Request().PostArgs(), d.formKeys, d.form, &seen, &errs)
 	case bodyMultipart:
 		form, err := c.MultipartForm()
 		if err != nil {

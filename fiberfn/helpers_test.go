@@ -106,10 +106,10 @@ func httptestJSON(path, body string) *http.Request {
 
 // decodeForm fills in from url-encoded arguments alone (a form body), as
 // a request's decoding does.
-func (d *decoder) decodeForm(in reflect.Value, args argsSource) error {
+func (d *decoder) decodeForm(in reflect.Value, args *fasthttp.Args) error {
 	var seen seenSet
 	var errs fieldErrs
-	d.decodeArgs(in, args, d.form, &seen, &errs)
+	d.decodeArgs(in, args, d.formKeys, d.form, &seen, &errs)
 	return errs.asError()
 }
 

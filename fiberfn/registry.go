@@ -245,10 +245,9 @@ func (r *Registry) mount(app *fiber.App) {
 	for _, e := range r.fns {
 		m := e.info()
 		for _, method := range m.methods {
-			hs := e.handlers(method, false)
-			app.Add(method, m.path, hs...)
+			app.Add(method, m.path, e.handlers(method, false)...)
 			if method == fiber.MethodGet {
-				app.Add(fiber.MethodHead, m.path, hs...)
+				app.Add(fiber.MethodHead, m.path, e.handlers(method, false)...)
 			}
 		}
 	}
