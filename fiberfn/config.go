@@ -9,9 +9,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Config configures the plugin returned by [New].
+// Config configures the plugin that [Mount] installs (or [New] returns).
 type Config struct {
-	// Next skips the plugin for a request when it returns true.
+	// Next skips the plugin for a request when it returns true; the
+	// server functions then do not answer it either (it goes on to the
+	// app's routes).
 	//
 	// Optional. Default: nil
 	Next func(c *fiber.Ctx) bool

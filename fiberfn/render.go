@@ -45,7 +45,9 @@ func renderPage(c *fiber.Ctx, w io.Writer, name string, binding any, layouts []s
 // templ.Component (github.com/a-h/templ), and of any other typed
 // component. A function whose Out implements it needs no [Render]: htmx
 // partial callers get out.Render(c.UserContext(), w). fiberfn does not
-// import templ.
+// import templ. JSON callers still get Out as JSON, which a templ.Component
+// (a function) cannot be: for functions that JSON clients call, return
+// data and render it with [RenderFunc].
 type Component interface {
 	Render(ctx context.Context, w io.Writer) error
 }
