@@ -17,8 +17,9 @@ import (
 //
 //	enter  who is asking (classify) -> origin, size and body checks (admit) -> decode
 //	guard  each of the function's guards: a check, or Fiber middleware around the rest
-//	run    Validate -> once-only claim -> the function -> its answer
+//	run    call: Validate -> once-only claim -> the function -> its answer
 //
+// (a function without guards has enter alone, which calls call itself).
 // Each step either goes on or returns a decision (an answer) to write,
 // the one function that writes every answer, refusals and errors included
 // (answer.go). Headers set before the function (by earlier middleware)
@@ -34,13 +35,17 @@ import (
 const MethodField = "_method"
 
 // handlers returns the Fiber handlers of the function's route for method,
-// or of its method-override route when override is set.
+// or of its method-override route when override is set. A function
+// without guards needs only enter, which runs it directly.
 func (f *Fn[In, Out]) handlers(method string, override bool) []fiber.Handler {
 	hs := make([]fiber.Handler, 0, len(f.guards)+2)
 	if override {
 		hs = append(hs, f.enterOverride(method))
 	} else {
 		hs = append(hs, f.enter)
+	}
+	if len(f.guards) == 0 {
+		return hs
 	}
 	for i, g := range f.guards {
 		hs = append(hs, f.guard(i, g))
@@ -150,6 +155,9 @@ func (f *Fn[In, Out]) start(c *fiber.Ctx, st *requestState, override bool) (err 
 		return p.write(c, st, failure(err))
 	}
 	st.input = in
+	if len(f.guards) == 0 {
+		return f.call(c, st)
+	}
 	if err := c.Next(); err != nil && err != st.passOn {
 		return p.write(c, st, failure(err))
 	}
@@ -204,13 +212,19 @@ func (f *Fn[In, Out]) guard(i int, g fiber.Handler) fiber.Handler {
 	}
 }
 
-// run validates the input, claims a once-only token and calls the
-// function, and has its answer written.
+// run is the last handler of a guarded function's route: it runs the
+// function once the guards let the request through.
 func (f *Fn[In, Out]) run(c *fiber.Ctx) error {
 	st := stateFor(c, &f.meta)
 	if st == nil {
 		return c.Next()
 	}
+	return f.call(c, st)
+}
+
+// call validates the input, claims a once-only token and calls the
+// function, and has its answer written.
+func (f *Fn[In, Out]) call(c *fiber.Ctx, st *requestState) error {
 	st.reached = true
 	p := st.plugin
 	in := st.input.(*In)
