@@ -48,12 +48,16 @@ func refusal(ue *Error, carry bool) answer {
 
 // write writes a's answer, in the caller's shape: the one place that
 // writes every answer of a server function (and applies a page's options
-// after its handler). It then applies what the handler set through
-// Response (headers, cookies), sends a notice, validates a GET's answer
-// (ETag, 304) and finishes or gives back a once-only claim.
+// after its handler). It names the caller's headers in Vary, writes the
+// answer, then applies what the handler set through Response (headers,
+// cookies), sends a notice, validates a GET's answer (ETag, 304) and
+// finishes or gives back a once-only claim.
 func (p *plugin) write(c *fiber.Ctx, st *requestState, a answer) error {
 	var fragment bool // an htmx fragment: a notice goes as an event
 	var err error
+	if st.fn != nil {
+		st.addVary(c) // every answer of a function depends on who asked
+	}
 	switch a.kind {
 	case answerPage:
 		fragment, err = p.writePage(c, st, a.err)

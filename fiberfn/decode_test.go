@@ -4,6 +4,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +289,22 @@ func TestValidatorCanNormalize(t *testing.T) {
 	do(t, app, req{path: "/api/n", body: "name=++Ann+", headers: formCT})
 	if got != "ann" {
 		t.Fatalf("function got %q, want the normalized %q", got, "ann")
+	}
+}
+
+// TestSmallIntAgreesWithParseInt checks the decoder's fast path for whole
+// numbers against strconv.ParseInt at every width: where it answers, it
+// answers the same; where it does not, ParseInt decides.
+func TestSmallIntAgreesWithParseInt(t *testing.T) {
+	inputs := []string{"0", "7", "-7", "42", "127", "128", "-128", "-129", "32767", "32768", "-32768", "-32769",
+		"999999999", "-999999999", "1000000000", "2147483647", "", "-", "+1", " 1", "1 ", "01", "1e3", "0x1", "--1", "١"}
+	for _, bits := range []int{8, 16, 32, 64} {
+		for _, in := range inputs {
+			n, ok := smallInt([]byte(in), bits)
+			want, err := strconv.ParseInt(in, 10, bits)
+			if ok && (err != nil || n != want) {
+				t.Errorf("smallInt(%q, %d) = %d, but ParseInt says %d, %v", in, bits, n, want, err)
+			}
+		}
 	}
 }

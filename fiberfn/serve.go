@@ -131,7 +131,6 @@ func (f *Fn[In, Out]) start(c *fiber.Ctx, st *requestState, override bool) (err 
 	p := st.plugin
 	st.fn = &f.meta
 	st.classify(c)
-	st.addVary(c)
 	c.Response().Header.CopyTo(&st.saved)
 	defer func() {
 		if r := recover(); r != nil {
