@@ -265,3 +265,38 @@ func TestPanicGivesBackTheOnceToken(t *testing.T) {
 		t.Errorf("after the panic: %d %q, %d runs", resp.StatusCode, body, n)
 	}
 }
+
+// TestPanicDropsWhatTheFunctionSet checks both ways the headers from
+// before a function are kept for a panic: with nothing set before (no
+// copy is made) and with earlier middleware's headers (copied).
+func TestPanicDropsWhatTheFunctionSet(t *testing.T) {
+	boom := func(c *fiber.Ctx, in i8In) (i8Out, error) {
+		c.Set("X-Direct", "1")
+		c.Set("Content-Type", "application/x-odd")
+		c.Cookie(&fiber.Cookie{Name: "direct", Value: "1"})
+		c.Status(http.StatusTeapot)
+		panic("boom")
+	}
+	for _, before := range []bool{false, true} {
+		s := i8Setup{register: func(r *Registry) { RegisterOn(r, "boom", boom) }}
+		if before {
+			s.before = []fiber.Handler{func(c *fiber.Ctx) error {
+				c.Set("X-Before", "kept")
+				c.Cookie(&fiber.Cookie{Name: "before", Value: "1"})
+				return c.Next()
+			}}
+		}
+		app := i8App(t, s)
+		resp, body := do(t, app, req{path: "/api/boom", body: "title=a", headers: jsonAccept(formCT)})
+		if resp.StatusCode != 500 || body != `{"error":"`+internalMessage+`"}` || resp.Header.Get("X-Direct") != "" || cookieNamed(resp, "direct") != nil {
+			t.Errorf("before=%v: %d %q %v", before, resp.StatusCode, body, resp.Header)
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("before=%v: Content-Type %q", before, resp.Header.Get("Content-Type"))
+		}
+		if before && (resp.Header.Get("X-Before") != "kept" || cookieNamed(resp, "before") == nil) {
+			t.Errorf("earlier middleware's header or cookie lost: %v", resp.Header)
+		}
+		checkVary(t, resp)
+	}
+}

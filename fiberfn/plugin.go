@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 )
 
 // plugin is the middleware installed by Mount (or New).
@@ -113,7 +112,7 @@ type requestState struct {
 	version string // SetVersion: the ETag's source
 	// saved holds the response headers from before a server function
 	// ran, restored if it panics.
-	saved fasthttp.ResponseHeader
+	saved savedHeaders
 	// passOn is the error a custom ErrorHandler returned, for Fiber's
 	// error handler.
 	passOn error
@@ -187,7 +186,7 @@ func (st *requestState) reset() {
 	st.varied = false
 	st.fn, st.input, st.step, st.reached, st.failed = nil, nil, 0, false, false
 	st.claim, st.remove, st.version = nil, false, ""
-	st.saved.Reset()
+	st.saved.reset()
 	st.passOn = nil
 }
 

@@ -131,7 +131,7 @@ func (f *Fn[In, Out]) start(c *fiber.Ctx, st *requestState, override bool) (err 
 	p := st.plugin
 	st.fn = &f.meta
 	st.classify(c)
-	c.Response().Header.CopyTo(&st.saved)
+	st.saved.save(c.Response())
 	defer func() {
 		if r := recover(); r != nil {
 			err = p.recovered(c, st, r)
@@ -255,7 +255,7 @@ func (p *plugin) recovered(c *fiber.Ctx, st *requestState, r any) error {
 	st.claim = nil
 	resp := c.Response()
 	resp.ResetBody()
-	st.saved.CopyTo(&resp.Header)
+	st.saved.restore(resp)
 	st.resp.reset()
 	st.oob, st.notice = st.oob[:0], ""
 	st.remove, st.version = false, ""
