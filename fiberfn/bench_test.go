@@ -59,8 +59,35 @@ func BenchmarkServerFunction(b *testing.B) {
 		return struct{}{}, Redirect(c, "/welcome")
 	})
 	app := fiber.New()
-	app.Use(New(Config{Registry: reg}))
+	Mount(app, Config{Registry: reg})
 	runBench(b, app, "/api/sign_in")
+}
+
+// signInRouted is signIn with a route parameter.
+type signInRouted struct {
+	ID       int    `params:"id"`
+	Username string `form:"username"`
+	Remember bool   `form:"remember"`
+}
+
+var sinkID int
+
+// BenchmarkRoutedFunction is BenchmarkServerFunction's work by a function
+// on a route with a parameter (/api/sign_in/:id), its id decoded from the
+// path beside the form's two fields.
+func BenchmarkRoutedFunction(b *testing.B) {
+	reg := NewRegistry()
+	RegisterOn(reg, "sign_in", func(c *fiber.Ctx, in signInRouted) (struct{}, error) {
+		sink, sinkID = signIn{Username: in.Username, Remember: in.Remember}, in.ID
+		Response(c).SetCookie(&fiber.Cookie{Name: "user", Value: in.Username, HTTPOnly: true})
+		return struct{}{}, Redirect(c, "/welcome")
+	}, Route("/api/sign_in/:id"))
+	app := fiber.New()
+	Mount(app, Config{Registry: reg})
+	runBench(b, app, "/api/sign_in/42")
+	if sinkID != 42 {
+		b.Fatalf("id %d, want 42", sinkID)
+	}
 }
 
 func BenchmarkRawFiberHandler(b *testing.B) {
@@ -175,7 +202,7 @@ var decodeSink decodeBench
 // BenchmarkDecodeForm measures argument decoding alone: seven fields of the
 // common kinds from a url-encoded body.
 func BenchmarkDecodeForm(b *testing.B) {
-	dec, err := newDecoder(reflectTypeOf[decodeBench]())
+	dec, err := newDecoder(reflectTypeOf[decodeBench](), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -185,7 +212,7 @@ func BenchmarkDecodeForm(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var in decodeBench
-		if err := dec.decodeArgs(inputValue(&in), &args, dec.formKeys); err != nil {
+		if err := dec.decodeForm(inputValue(&in), &args); err != nil {
 			b.Fatal(err)
 		}
 		decodeSink = in
@@ -202,7 +229,7 @@ func benchOnceApp(b *testing.B) *fiber.App {
 		return struct{}{}, Redirect(c, "/welcome")
 	}, OnceOnly())
 	app := fiber.New()
-	app.Use(New(Config{Registry: reg}))
+	Mount(app, Config{Registry: reg})
 	return app
 }
 

@@ -99,39 +99,36 @@ func (h *reqHeaders) caller(kind bodyKind) caller {
 	return plainCaller
 }
 
-// callerOf classifies the request for a page handler (no body kind) and
-// adds the Vary header, since the answer now depends on it.
+// classify reads the request's headers and body kind once, and decides
+// who is asking: every later step reads st.who.
+func (st *requestState) classify(c *fiber.Ctx) {
+	if st.classified {
+		return
+	}
+	st.classified = true
+	if !st.hdr.read {
+		st.hdr.scan(c)
+	}
+	st.kind = kindOf(c)
+	st.who = st.hdr.caller(st.kind)
+}
+
+// callerOf classifies the request (once) for a page handler and adds the
+// Vary header, since the answer now depends on it.
 func callerOf(c *fiber.Ctx) caller {
-	var h *reqHeaders
-	if st, ok := c.Locals(stateKey{}).(*requestState); ok {
-		h = &st.hdr
-	} else {
-		h = new(reqHeaders)
-	}
-	if !h.read {
-		h.scan(c)
-	}
-	addVary(c)
-	return h.caller(kindOf(c))
+	st := stateOf(c)
+	st.classify(c)
+	st.addVary(c)
+	return st.who
 }
 
 // addVary names the request headers an answer depended on, once, beside
 // any Vary values set before (by CORS or compression middleware, say).
-func addVary(c *fiber.Ctx) {
-	h := &c.Response().Header
-	if st, ok := c.Locals(stateKey{}).(*requestState); ok {
-		if !st.varied {
-			st.varied = true
-			h.Add(fiber.HeaderVary, varyValue)
-		}
-		return
+func (st *requestState) addVary(c *fiber.Ctx) {
+	if !st.varied {
+		st.varied = true
+		c.Response().Header.Add(fiber.HeaderVary, varyValue)
 	}
-	for _, v := range h.PeekAll(fiber.HeaderVary) {
-		if bytes.Contains(v, []byte(htmx.HeaderHistoryRestore)) {
-			return
-		}
-	}
-	h.Add(fiber.HeaderVary, varyValue)
 }
 
 // WantsFragment tells a page handler whether to render only a fragment

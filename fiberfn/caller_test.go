@@ -32,6 +32,7 @@ var i8Views = fstest.MapFS{
 
 // i8Setup describes an app for the issue-8 tests.
 type i8Setup struct {
+	views    fstest.MapFS // i8Views when nil
 	cfg      Config
 	fiber    fiber.Config
 	before   []fiber.Handler // middleware in front of the plugin
@@ -48,7 +49,11 @@ func i8App(t testing.TB, s i8Setup) *fiber.App {
 	if s.register != nil {
 		s.register(reg)
 	}
-	engine := html.NewFileSystem(http.FS(i8Views), ".html")
+	views := s.views
+	if views == nil {
+		views = i8Views
+	}
+	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(FuncMap(reg))
 	fc := s.fiber
 	fc.Views = engine
@@ -66,7 +71,7 @@ func i8App(t testing.TB, s i8Setup) *fiber.App {
 		cfg.Keys = [][]byte{i8Key}
 	}
 	if !s.noPlugin {
-		app.Use(New(cfg))
+		Mount(app, cfg)
 	}
 	if s.routes != nil {
 		s.routes(app)
@@ -361,7 +366,7 @@ func checkOutcome(t *testing.T, k i8Caller, outcome string, resp *http.Response,
 		errFragment := func(code int, ue *Error) {
 			t.Helper()
 			wantStatus(code)
-			wantHeader(t, resp, "HX-Retarget", "find .fiberfn-errors")
+			wantHeader(t, resp, "HX-Retarget", "find .fiberfn-errors, #fiberfn-errors")
 			wantHeader(t, resp, "HX-Reswap", "innerHTML")
 			wantHeader(t, resp, "HX-Redirect", "")
 			if !strings.HasPrefix(ct, "text/html") {

@@ -9,9 +9,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Config configures the plugin returned by [New].
+// Config configures the plugin that [Mount] installs (or [New] returns).
 type Config struct {
-	// Next skips the plugin for a request when it returns true.
+	// Next skips the plugin for a request when it returns true; the
+	// server functions then do not answer it either (it goes on to the
+	// app's routes).
 	//
 	// Optional. Default: nil
 	Next func(c *fiber.Ctx) bool
@@ -60,10 +62,14 @@ type Config struct {
 
 	// ErrorTarget is the HX-Retarget value sent with an htmx error
 	// answer, so the error fragment lands in the form's error slot. htmx
-	// resolves it relative to the element that made the request.
-	// Per-function [ErrorTarget] overrides it.
+	// resolves it relative to the element that made the request, and
+	// takes the first match of a comma-separated list: by default the
+	// form's own slot (an element with class "fiberfn-errors" inside the
+	// form), else the page's (the element with id "fiberfn-errors", which
+	// [ErrorScript] creates when the page has none). Per-function
+	// [ErrorTarget] overrides it.
 	//
-	// Optional. Default: "find .fiberfn-errors"
+	// Optional. Default: "find .fiberfn-errors, #fiberfn-errors"
 	ErrorTarget string
 
 	// ErrorSwap is the HX-Reswap value sent with an htmx error answer.
@@ -209,7 +215,7 @@ type Config struct {
 var ConfigDefault = Config{
 	RedirectStatus: http.StatusFound,
 	BodyLimit:      1 << 20,
-	ErrorTarget:    "find .fiberfn-errors",
+	ErrorTarget:    "find .fiberfn-errors, #fiberfn-errors",
 	ErrorSwap:      "innerHTML",
 	FlashCookie:    "fiberfn_flash",
 	NoticeCookie:   "fiberfn_notice",

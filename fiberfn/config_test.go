@@ -17,7 +17,7 @@ func TestConfigDefault(t *testing.T) {
 	}{
 		{"no config", nil, func(t *testing.T, c Config) {
 			if c.Registry != defaultRegistry || c.RedirectStatus != http.StatusFound || c.BodyLimit != 1<<20 ||
-				c.ErrorTarget != "find .fiberfn-errors" || c.ErrorSwap != "innerHTML" || c.FlashCookie != "fiberfn_flash" || c.NoticeCookie != "fiberfn_notice" || c.OnceTTL != 24*time.Hour || len(c.Keys) != 1 || c.Logger == nil {
+				c.ErrorTarget != "find .fiberfn-errors, #fiberfn-errors" || c.ErrorSwap != "innerHTML" || c.FlashCookie != "fiberfn_flash" || c.NoticeCookie != "fiberfn_notice" || c.OnceTTL != 24*time.Hour || len(c.Keys) != 1 || c.Logger == nil {
 				t.Fatalf("%+v", c)
 			}
 		}},

@@ -42,7 +42,7 @@ func TestProvideThenUse(t *testing.T) {
 	})
 	app := fiber.New()
 	app.Use(Provide(&store{name: "db"}), Provide[clock](fixedClock("noon")))
-	app.Use(New(Config{Registry: reg}))
+	Mount(app, Config{Registry: reg})
 	app.Get("/use", func(c *fiber.Ctx) error {
 		s, ok := UseContext[*store](c)
 		if _, okBuf := UseContext[*bytes.Buffer](c); !ok || okBuf {

@@ -49,7 +49,17 @@ func planField(p *fieldPlan, t reflect.Type) bool {
 		return true
 	}
 	p.set = scalarSetter(t)
+	p.text = keepsBytes(t)
 	return p.set != nil
+}
+
+// keepsBytes reports whether a field of type t is set through
+// encoding.TextUnmarshaler, which may keep the bytes it is given.
+func keepsBytes(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return reflect.PointerTo(t).Implements(textUnmarshaler)
 }
 
 // scalarSetter returns the setter of a field of type t, or nil when t
@@ -92,8 +102,8 @@ func scalarSetter(t reflect.Type) setter {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		bits := t.Bits()
 		return func(v reflect.Value, b []byte) error {
-			var n int64
-			if len(b) > 0 {
+			n, ok := smallInt(b, bits)
+			if !ok && len(b) > 0 {
 				var err error
 				if n, err = strconv.ParseInt(string(bytes.TrimSpace(b)), 10, bits); err != nil {
 					return numberError(err, "a whole number")
@@ -130,6 +140,34 @@ func scalarSetter(t reflect.Type) setter {
 		}
 	}
 	return nil
+}
+
+// smallInt parses the common case of a whole number (an id, say): up to
+// 9 digits, maybe after a minus, within the range of a bits-wide int. It
+// reports false for anything else, which ParseInt then decides.
+func smallInt(b []byte, bits int) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	digits := b
+	if neg {
+		digits = b[1:]
+	}
+	if len(digits) == 0 || len(digits) > 9 {
+		return 0, false
+	}
+	var n int64
+	for _, ch := range digits {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(ch-'0')
+	}
+	if neg {
+		n = -n
+	}
+	if bits < 32 && (n > 1<<(bits-1)-1 || n < -(1<<(bits-1))) {
+		return 0, false
+	}
+	return n, true
 }
 
 func numberError(err error, what string) error {

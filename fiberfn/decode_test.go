@@ -4,6 +4,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,7 +158,7 @@ func FuzzDecodeForm(f *testing.F) {
 	for _, s := range []string{"name=a&tag=b&id=1", "id=x", "price=1e400", "maybe=&small=300", "%zz=1", "check=maybe&when=notatime"} {
 		f.Add(s)
 	}
-	dec, err := newDecoder(reflect.TypeFor[richInput]())
+	dec, err := newDecoder(reflect.TypeFor[richInput](), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func FuzzDecodeForm(f *testing.F) {
 		c.Request().Header.SetContentType(fiber.MIMEApplicationForm)
 		c.Request().SetBodyString(body)
 		var in richInput
-		err := dec.decodeArgs(inputValue(&in), c.Request().PostArgs(), dec.formKeys)
+		err := dec.decodeForm(inputValue(&in), c.Request().PostArgs())
 		if err == nil {
 			return
 		}
@@ -212,7 +213,7 @@ type widths struct {
 type level string
 
 func TestDecodeEveryWidth(t *testing.T) {
-	dec, err := newDecoder(reflect.TypeFor[widths]())
+	dec, err := newDecoder(reflect.TypeFor[widths](), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestDecodeEveryWidth(t *testing.T) {
 	c.Request().SetBodyString("i=-1&i8=-128&i16=-32768&i32=-2147483648&i64=-9223372036854775808&u=1&u8=255&u16=65535&u32=4294967295&u64=18446744073709551615&f32=1.5&f64=-2.25&b=yes&lvl=warn&ptr=7")
 	sentinel := uint8(0xAA)
 	in := widths{S0: sentinel, S1: sentinel, S2: sentinel, S3: sentinel, S4: sentinel, S5: sentinel, S6: sentinel, S7: sentinel, S8: sentinel}
-	if err := dec.decodeArgs(inputValue(&in), c.Request().PostArgs(), dec.formKeys); err != nil {
+	if err := dec.decodeForm(inputValue(&in), c.Request().PostArgs()); err != nil {
 		t.Fatal(err)
 	}
 	seven := uint16(7)
@@ -236,7 +237,7 @@ func TestDecodeEveryWidth(t *testing.T) {
 	// Out of range for the field's own width is a field error, not a wrap.
 	var args fasthttp.Args
 	args.Parse("i8=128&u16=65536")
-	err = dec.decodeArgs(inputValue(&in), &args, dec.formKeys)
+	err = dec.decodeForm(inputValue(&in), &args)
 	ue, ok := err.(*Error)
 	if !ok || ue.Fields["i8"] != "is out of range" || ue.Fields["u16"] != "is out of range" {
 		t.Fatalf("err = %#v", err)
@@ -288,5 +289,22 @@ func TestValidatorCanNormalize(t *testing.T) {
 	do(t, app, req{path: "/api/n", body: "name=++Ann+", headers: formCT})
 	if got != "ann" {
 		t.Fatalf("function got %q, want the normalized %q", got, "ann")
+	}
+}
+
+// TestSmallIntAgreesWithParseInt checks the decoder's fast path for whole
+// numbers against strconv.ParseInt at every width: where it answers, it
+// answers the same; where it does not, ParseInt decides.
+func TestSmallIntAgreesWithParseInt(t *testing.T) {
+	inputs := []string{"0", "7", "-7", "42", "127", "128", "-128", "-129", "32767", "32768", "-32768", "-32769",
+		"999999999", "-999999999", "1000000000", "2147483647", "", "-", "+1", " 1", "1 ", "01", "1e3", "0x1", "--1", "١"}
+	for _, bits := range []int{8, 16, 32, 64} {
+		for _, in := range inputs {
+			n, ok := smallInt([]byte(in), bits)
+			want, err := strconv.ParseInt(in, 10, bits)
+			if ok && (err != nil || n != want) {
+				t.Errorf("smallInt(%q, %d) = %d, but ParseInt says %d, %v", in, bits, n, want, err)
+			}
+		}
 	}
 }

@@ -19,38 +19,56 @@ type errorBody struct {
 // writeError answers ue in the caller's shape, with the headers and cookies
 // the function set (its status loses to the error's). With carry, a plain
 // form post is redirected back with the message and its values; without,
-// it gets a plain-text error (refusals such as 403, 405 or 413, where
+// it gets a plain-text error (refusals such as 403, 413 or 415, where
 // nothing should be carried back).
-func (p *plugin) writeError(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, ue *Error, carry bool) error {
+func (p *plugin) writeError(c *fiber.Ctx, st *requestState, ue *Error, carry bool) error {
 	st.notice = "" // a notice is for success
-	who := st.hdr.caller(kind)
-	st.resp.applyHeaders(c, p.secure)
+	st.failed = true
+	m := st.fn
 	if p.cfg.ErrorHandler != nil {
 		c.Status(ue.Code)
 		return p.cfg.ErrorHandler(c, ue)
 	}
 	switch {
-	case who == jsonCaller:
+	case st.who == jsonCaller:
 		return c.Status(ue.Code).JSON(errorBody{Error: ue.Message, Fields: ue.Fields})
-	case who == htmxPartial:
-		return p.writeErrorFragment(c, st, m, kind, ue, carry)
+	case st.who == htmxPartial:
+		return p.writeErrorFragment(c, st, ue, carry)
 	case !carry:
 		c.Type("txt", "utf-8")
 		return c.Status(ue.Code).SendString(ue.Message)
 	}
-	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields, Values: submittedValues(c, kind, m)}
+	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields, Values: submittedValues(c, st.kind, m)}
 	p.setSignedCookie(c, p.cfg.FlashCookie, purposeFlash, p.encodeFlash(c, state))
 	p.backToPage(c, m, p.cfg.RedirectStatus)
 	return nil
 }
 
+// ErrorEvent is the htmx event every htmx error answer triggers
+// (HX-Trigger) on the element that made the request, with detail
+// {"message", "status"}: the message shown to the user and the HTTP
+// status, for a page that shows errors its own way (a toast, say). The
+// error fragment itself goes to [Config].ErrorTarget: by default the
+// error slot of the form (class "fiberfn-errors"), else the page's
+// (id "fiberfn-errors"), which [ErrorScript] adds to a page that has
+// none, so an error from a button in a table row still reaches the user.
+const ErrorEvent = "fiberfn:error"
+
+// errorDetail is the detail of ErrorEvent. Its keys avoid "target" (htmx
+// triggers the event there) and "error" (htmx 4 logs it as a failure).
+type errorDetail struct {
+	Message string `json:"message"`
+	Status  int    `json:"status"`
+}
+
 // writeErrorFragment answers an htmx partial request: the function's
 // ErrorTemplate (or the built-in fragment) retargeted to the form's error
-// slot.
-func (p *plugin) writeErrorFragment(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, ue *Error, carry bool) error {
+// slot, and ErrorEvent.
+func (p *plugin) writeErrorFragment(c *fiber.Ctx, st *requestState, ue *Error, carry bool) error {
+	m := st.fn
 	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields}
 	if carry {
-		state.Values = submittedValues(c, kind, m)
+		state.Values = submittedValues(c, st.kind, m)
 	}
 	target, swap := m.errorTarget, m.errorSwap
 	if target == "" {
@@ -65,6 +83,7 @@ func (p *plugin) writeErrorFragment(c *fiber.Ctx, st *requestState, m *meta, kin
 	if c.GetRespHeader(htmx.HeaderReswap) == "" {
 		c.Set(htmx.HeaderReswap, swap)
 	}
+	_ = htmx.Trigger(c, ErrorEvent, errorDetail{Message: ue.Message, Status: ue.Code})
 	c.Status(ue.Code)
 	c.Type("html", "utf-8")
 	if m.errorTemplate != "" {

@@ -29,7 +29,7 @@ func exampleApp(reg *fiberfn.Registry, cfg fiberfn.Config) *fiber.App {
 	engine.AddFuncMap(fiberfn.FuncMap(reg))
 	app := fiber.New(fiber.Config{Views: engine})
 	cfg.Registry = reg
-	app.Use(fiberfn.New(cfg))
+	fiberfn.Mount(app, cfg)
 	return app
 }
 
@@ -58,20 +58,20 @@ func cookies(resp *http.Response) string {
 	return strings.Join(pairs, "; ")
 }
 
-// New takes a Config in Fiber's style: unset fields get ConfigDefault's
+// Mount takes a Config in Fiber's style: unset fields get ConfigDefault's
 // values. Here plain redirects are 303 See Other and cookies always Secure.
-func ExampleNew() {
+func ExampleMount() {
 	reg := fiberfn.NewRegistry()
 	fiberfn.RegisterOn(reg, "save", func(c *fiber.Ctx, in struct{}) (struct{}, error) {
 		return struct{}{}, nil
 	})
 	app := fiber.New()
-	app.Use(fiberfn.New(fiberfn.Config{
+	fiberfn.Mount(app, fiberfn.Config{
 		Registry:       reg,
 		RedirectStatus: fiber.StatusSeeOther,
 		SecureCookies:  true,
 		Keys:           [][]byte{[]byte("a secret of at least 32 bytes......")},
-	}))
+	})
 	resp, _ := call(app, "POST", "/api/save", "", "Referer", "http://example.com/settings")
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
 	// Output:
@@ -238,7 +238,7 @@ func ExampleNotify() {
 // redirects everyone else.
 func ExampleNavigate() {
 	app := fiber.New()
-	app.Use(fiberfn.New())
+	fiberfn.Mount(app)
 	app.Post("/next", func(c *fiber.Ctx) error { return fiberfn.Navigate(c, "/step/2") })
 
 	resp, _ := call(app, "POST", "/next", "", "HX-Request", "true")

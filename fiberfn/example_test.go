@@ -45,7 +45,7 @@ func send(app *fiber.App, method, path, body string, headers ...string) {
 // A server function answers each kind of caller in its own shape.
 func ExampleRegister() {
 	app := fiber.New()
-	app.Use(fiberfn.New())
+	fiberfn.Mount(app)
 
 	fmt.Println(AddTask.Path())
 	// JSON callers get JSON.
@@ -63,7 +63,7 @@ func ExampleRegister() {
 // Redirect does the right thing for HTMX and for plain requests.
 func ExampleRedirect() {
 	app := fiber.New()
-	app.Use(fiberfn.New())
+	fiberfn.Mount(app)
 	app.Post("/logout", func(c *fiber.Ctx) error {
 		return fiberfn.Redirect(c, "/login")
 	})
@@ -78,7 +78,7 @@ func ExampleRedirect() {
 // functions: here a real 404 page.
 func ExampleResponse() {
 	app := fiber.New()
-	app.Use(fiberfn.New())
+	fiberfn.Mount(app)
 	app.Use(func(c *fiber.Ctx) error {
 		res := fiberfn.Response(c)
 		res.SetStatus(fiber.StatusNotFound)

@@ -22,7 +22,7 @@ func ExampleSubscribe() {
 	userID := func(c *fiber.Ctx) string { return c.Get("X-User") } // your session's user
 
 	app := fiber.New()
-	app.Use(fiberfn.New())
+	fiberfn.Mount(app)
 	app.Get("/live", fiberfn.Subscribe(fiberfn.SubscribeConfig{
 		Hub: hub,
 		// Server-chosen topics: a client can only ever get its own.

@@ -52,7 +52,7 @@ func flashApp(t testing.TB, maxBytes int, log *syncBuffer, opts ...Option) *fibe
 		return struct{}{}, FieldErrors{"title": "Title is taken."}
 	}, opts...)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(New(Config{Registry: reg, FlashMaxBytes: maxBytes, Logger: slog.New(slog.NewTextHandler(log, nil))}))
+	Mount(app, Config{Registry: reg, FlashMaxBytes: maxBytes, Logger: slog.New(slog.NewTextHandler(log, nil))})
 	stored := map[string]string{"id": "42", "filter": "open", "title": "Stored title", "notes": "stored notes", "description": "stored description"}
 	app.Get("/edit", func(c *fiber.Ctx) error {
 		f := edit.Form(c, stored)
@@ -297,7 +297,7 @@ func TestFormKeepsAnUncheckedCheckbox(t *testing.T) {
 		return struct{}{}, FieldErrors{"title": "Too short."}
 	})
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(New(Config{Registry: reg}))
+	Mount(app, Config{Registry: reg})
 	app.Get("/", func(c *fiber.Ctx) error {
 		f := save.Form(c, map[string]string{"id": "7", "title": "Stored", "done": "on", "star": "on"})
 		return c.SendString(fmt.Sprintf("id=%s title=%s done=%q star=%q", f.Value("id"), f.Value("title"), f.Value("done"), f.Value("star")))

@@ -14,6 +14,10 @@ import (
 //   - fnPath "name": the path of the server function registered under name
 //     on the given registry (the default registry when none is given); an
 //     unknown name fails the render instead of producing a broken form.
+//   - fnURL "name" args...: its concrete URL, the route's parameters
+//     filled by args in order and path-escaped ({{ fnURL "delete_contact"
+//     .ID }} is "/contacts/7"; see [Fn.URL]); an unknown name or a wrong
+//     number of arguments fails the render.
 //   - fnOnce "name": a hidden input with a fresh one-time token for the
 //     once-only function name (see [OnceOnly]), signed with the keys of the
 //     plugin serving the registry.
@@ -30,6 +34,9 @@ func FuncMap(registry ...*Registry) template.FuncMap {
 				return p, nil
 			}
 			return "", fmt.Errorf("fiberfn: no server function named %q", name)
+		},
+		"fnURL": func(name string, args ...any) (string, error) {
+			return r.URL(name, args...)
 		},
 		"fnOnce": func(name string) (template.HTML, error) {
 			if _, ok := r.Path(name); !ok {

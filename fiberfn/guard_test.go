@@ -48,8 +48,26 @@ func guardApp(t testing.TB) (*fiber.App, *atomic.Int64, *guardTrail) {
 		RegisterOn(r, "g_login", fn, Guard(toLogin), Render("frag"))
 		RegisterOn(r, "g_order", fn, Guard(step("a", true), step("b", true)), Guard(step("c", false), step("d", true)), Render("frag"))
 		RegisterOn(r, "g_pass", fn, Guard(step("p", true)), Render("frag"))
+		validated := func(c *fiber.Ctx, in validatedIn) (i8Out, error) {
+			calls.Add(1)
+			return i8Out{Title: in.Title}, nil
+		}
+		RegisterOn(r, "g_refuse_validated", validated, Guard(refuse))
+		RegisterOn(r, "g_pass_validated", validated, Guard(step("v", true)))
 	}})
 	return app, &calls, trail
+}
+
+// validatedIn needs a title.
+type validatedIn struct {
+	Title string `form:"title" json:"title"`
+}
+
+func (in *validatedIn) Validate() error {
+	if in.Title == "" {
+		return FieldErrors{"title": "required"}
+	}
+	return nil
 }
 
 type guardTrail struct {
@@ -95,10 +113,10 @@ func TestGuardRefusal(t *testing.T) {
 			map[string]string{"WWW-Authenticate": `Session realm="tasks"`, RedirectHeader: "", "Location": ""},
 			`{"error":"Log in first."}`, ""},
 		{"refuse htmx2", formReq("/api/g_refuse", "HX-Request", "true"), 401,
-			map[string]string{"WWW-Authenticate": `Session realm="tasks"`, "HX-Retarget": "find .fiberfn-errors", "HX-Redirect": ""},
+			map[string]string{"WWW-Authenticate": `Session realm="tasks"`, "HX-Retarget": "find .fiberfn-errors, #fiberfn-errors", "HX-Redirect": ""},
 			errorFragment(&Error{Message: "Log in first."}), ""},
 		{"refuse htmx4", formReq("/api/g_refuse", "HX-Request", "true", "HX-Request-Type", "partial"), 401,
-			map[string]string{"HX-Retarget": "find .fiberfn-errors"},
+			map[string]string{"HX-Retarget": "find .fiberfn-errors, #fiberfn-errors"},
 			errorFragment(&Error{Message: "Log in first."}), ""},
 		{"refuse plain", formReq("/api/g_refuse"), 302,
 			map[string]string{"Location": "/tasks", "WWW-Authenticate": `Session realm="tasks"`}, "", "Log in first."},
@@ -149,10 +167,12 @@ func TestGuardRefusal(t *testing.T) {
 }
 
 // TestGuardOrder checks that guards run in the order given, across Guard
-// options, stop at the first refusal, and run before the body is decoded.
+// options, and stop at the first refusal; and that they run after the
+// arguments are decoded (a malformed or duplicated field is a 400 before
+// any guard reads the request) and before the input's Validate.
 func TestGuardOrder(t *testing.T) {
 	app, calls, trail := guardApp(t)
-	resp, body := do(t, app, req{path: "/api/g_order", body: "title=milk", headers: jsonCT})
+	resp, body := do(t, app, req{path: "/api/g_order", body: `{"title":"milk"}`, headers: jsonCT})
 	if resp.StatusCode != http.StatusForbidden || body != `{"error":"Refused by c."}` {
 		t.Errorf("g_order: %d %q, want 403 from guard c", resp.StatusCode, body)
 	}
@@ -160,33 +180,36 @@ func TestGuardOrder(t *testing.T) {
 		t.Errorf("guards ran %q, want abc (in order, none after the refusal)", got)
 	}
 
-	// A malformed body: the refusing guard answers, not the decoder.
+	// A malformed or duplicated argument: the decoder answers, and no
+	// guard sees the request.
 	for _, r := range []req{
 		{path: "/api/g_refuse", body: `{"title":`, headers: jsonCT},
 		{path: "/api/g_refuse", body: "n=not-a-number", headers: withHeaders(formCT, "Accept", "application/json")},
-	} {
-		resp, body := do(t, app, r)
-		if resp.StatusCode != http.StatusUnauthorized || body != `{"error":"Log in first."}` {
-			t.Errorf("malformed %q to a refusing guard: %d %q, want the guard's 401", r.body, resp.StatusCode, body)
-		}
-	}
-	// The same bodies behind a guard that lets them through are refused by
-	// the decoder, so the bodies above really are malformed.
-	for _, r := range []req{
-		{path: "/api/g_pass", body: `{"title":`, headers: jsonCT},
-		{path: "/api/g_pass", body: "n=not-a-number", headers: withHeaders(formCT, "Accept", "application/json")},
+		{path: "/api/g_pass?title=decoy", body: "title=milk", headers: withHeaders(formCT, "Accept", "application/json")},
+		{path: "/api/g_pass", body: "title=milk&title=decoy", headers: withHeaders(formCT, "Accept", "application/json")},
 	} {
 		resp, body := do(t, app, r)
 		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("malformed %q behind a passing guard: %d %q, want 400", r.body, resp.StatusCode, body)
+			t.Errorf("malformed %s %q: %d %q, want the decoder's 400", r.path, r.body, resp.StatusCode, body)
 		}
 	}
-	if got := trail.take(); got != "pp" {
-		t.Errorf("passing guard ran %q, want pp", got)
+	if got := trail.take(); got != "" {
+		t.Errorf("guards ran %q for malformed requests, want none", got)
 	}
 	if n := calls.Load(); n != 0 {
 		t.Errorf("the function ran %d times", n)
 	}
+	// A refusing guard answers before the input's Validate: a caller it
+	// refuses learns nothing of the input's rules.
+	resp, body = do(t, app, req{path: "/api/g_refuse_validated", body: `{"title":""}`, headers: jsonCT})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("refusing guard before Validate: %d %q, want the guard's 401", resp.StatusCode, body)
+	}
+	resp, _ = do(t, app, req{path: "/api/g_pass_validated", body: `{"title":""}`, headers: jsonCT})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("Validate behind a passing guard: %d, want 422", resp.StatusCode)
+	}
+	trail.take()
 	resp, body = do(t, app, req{path: "/api/g_pass", body: `{"title":"milk"}`, headers: jsonCT})
 	if resp.StatusCode != 200 || body != `{"title":"milk"}` || calls.Load() != 1 {
 		t.Errorf("passing guard: %d %q after %d calls, want 200 and one call", resp.StatusCode, body, calls.Load())

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -37,7 +38,7 @@ func testApp(t testing.TB, cfg Config, register func(r *Registry), routes func(a
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	app.Use(New(cfg))
+	Mount(app, cfg)
 	if routes != nil {
 		routes(app)
 	}
@@ -160,4 +161,27 @@ func alterSignature(signed string) string {
 		c = 'B'
 	}
 	return signed[:i] + string(c) + signed[i+1:]
+}
+
+// decodeForm fills in from url-encoded arguments alone (a form body), as
+// a request's decoding does.
+func (d *decoder) decodeForm(in reflect.Value, args *fasthttp.Args) error {
+	var seen seenSet
+	var errs fieldErrs
+	d.decodeArgs(in, args, d.formKeys, d.form, &seen, &errs)
+	return errs.asError()
+}
+
+// doRaw sends a request whose URI net/http would refuse to build (a bad
+// escape, say) straight to the app's handler.
+func doRaw(app *fiber.App, method, uri string, headers map[string]string) (int, string) {
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod(method)
+	ctx.Request.SetRequestURI(uri)
+	ctx.Request.Header.SetHost("example.com")
+	for k, v := range headers {
+		ctx.Request.Header.Set(k, v)
+	}
+	app.Handler()(&ctx)
+	return ctx.Response.StatusCode(), string(ctx.Response.Body())
 }

@@ -31,7 +31,7 @@ func proxyApp(t testing.TB, trusted []string, cfg Config) *fiber.App {
 	})
 	cfg.Registry = reg
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	app.Use(New(cfg))
+	Mount(app, cfg)
 	app.Get("/go", func(c *fiber.Ctx) error {
 		if err := Redirect(c, c.Query("to")); err != nil {
 			if errors.Is(err, ErrRedirectRefused) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -112,39 +111,41 @@ var (
 	errOnceBusy     = &Error{Code: http.StatusConflict, Message: "This form is still being processed; please wait a moment and reload the page."}
 )
 
-// begin claims the token of the request. It returns done when it already
-// answered the request (a replay, or a refusal), else a claim to finish or
-// abandon.
-func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind) (*onceClaim, bool, error) {
+// begin claims the token of the request. It returns a claim to run the
+// function with (finished or given back when its answer is written), or
+// else the decision to write instead: a stored answer to replay, or a
+// refusal.
+func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta) (*onceClaim, answer) {
 	p := st.plugin
+	kind := st.kind
 	token := onceToken(c, st, kind)
 	clientKey := len(st.hdr.idempotencyKey) > 0 // else a signed form token
 	switch {
 	// Refusals carry the submitted values back, so the re-rendered form
 	// (with a fresh token) keeps what the user typed.
 	case token == "":
-		return nil, true, p.writeError(c, st, m, kind, errOnceMissing, true)
+		return nil, refusal(errOnceMissing, true)
 	case len(token) > 512:
-		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
+		return nil, refusal(errOnceInvalid, true)
 	case !clientKey && !p.cfg.Registry.validOnceToken(p, token, m.name):
-		return nil, true, p.writeError(c, st, m, kind, errOnceInvalid, true)
+		return nil, refusal(errOnceInvalid, true)
 	}
 	// A stored answer is replayed only to its owner: another client with
 	// the same token or key gets a run of its own, as for a fresh key.
 	owner := p.onceOwner(c)
 	if owner == "" {
 		p.ensureClientID(c) // so that a retry has one
-		return nil, true, p.writeError(c, st, m, kind, errOnceNoClient, true)
+		return nil, refusal(errOnceNoClient, true)
 	}
 	digest := valuesDigest(c, kind)
 	key := onceKey(m.name, token, owner, digest, clientKey)
 	claim, res, err := s.acquire(c.UserContext(), key, p.cfg.OnceTTL)
 	switch {
 	case err != nil:
-		return nil, true, p.fail(c, st, m, kind, err)
+		return nil, failure(err)
 	case claim != nil:
 		claim.digest = digest
-		return claim, false, nil
+		return claim, answer{}
 	}
 	switch res.Status {
 	case ClaimAnswered:
@@ -153,31 +154,36 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind
 			// The key was used, so it must not run again; its answer
 			// is lost.
 			p.cfg.Logger.Error("fiberfn: a stored once-only answer cannot be read", "fn", m.name, "err", err)
-			return nil, true, p.writeError(c, st, m, kind, errOnceSent, true)
+			return nil, refusal(errOnceSent, true)
 		}
-		return nil, true, p.replay(c, st, m, kind, &a, digest)
+		return nil, answer{kind: answerReplay, stored: &a, digest: digest}
 	case ClaimLeaseExpired:
-		return nil, true, p.writeError(c, st, m, kind, errOnceLost, true)
+		return nil, refusal(errOnceLost, true)
 	}
 	c.Set(fiber.HeaderRetryAfter, s.retryAfter())
-	return nil, true, p.writeError(c, st, m, kind, errOnceBusy, true)
+	return nil, refusal(errOnceBusy, true)
 }
 
 // onceToken returns the request's token: the Idempotency-Key header, else
-// the form field.
+// the form field, from the body or else the query (where htmx sends a
+// DELETE's values).
 func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) string {
 	if k := st.hdr.idempotencyKey; len(k) > 0 {
 		return string(k)
 	}
 	switch kind {
 	case bodyURLEncoded:
-		return string(c.Request().PostArgs().Peek(OnceField))
+		if t := c.Request().PostArgs().Peek(OnceField); len(t) > 0 {
+			return string(t)
+		}
 	case bodyMultipart:
-		return c.FormValue(OnceField)
-	case bodyNone:
-		return string(c.Request().URI().QueryArgs().Peek(OnceField))
+		if t := c.FormValue(OnceField); t != "" {
+			return t
+		}
+	case bodyJSON:
+		return ""
 	}
-	return ""
+	return string(c.Request().URI().QueryArgs().Peek(OnceField))
 }
 
 // valuesDigest identifies the values a request sent, whatever their order
@@ -213,6 +219,11 @@ func valuesDigest(c *fiber.Ctx, kind bodyKind) string {
 	default:
 		fields = append(fields, string(c.Request().Body()))
 	}
+	if kind != bodyNone {
+		// The query's values count too (a DELETE's, say), told apart
+		// from the body's.
+		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { add("?"+string(k), string(v)) })
+	}
 	sort.Strings(fields)
 	h := sha256.New()
 	for _, f := range fields {
@@ -220,35 +231,6 @@ func valuesDigest(c *fiber.Ctx, kind bodyKind) string {
 		h.Write([]byte{0xff})
 	}
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
-}
-
-// replay answers a repeated request with the stored answer.
-func (p *plugin) replay(c *fiber.Ctx, st *requestState, m *meta, kind bodyKind, a *onceAnswer, digest string) error {
-	if a.Digest != "" && digest != "" && a.Digest != digest {
-		return p.writeError(c, st, m, kind, errOnceConflict, true)
-	}
-	who := st.hdr.caller(kind)
-	if who != a.Caller && !(who.pageLike() && a.Caller.pageLike()) {
-		// Another kind of caller: the stored answer would not fit.
-		if who.pageLike() {
-			p.backToPage(c, m, p.cfg.RedirectStatus)
-			c.Set(ReplayedHeader, "true")
-			return nil
-		}
-		return p.writeError(c, st, m, kind, &Error{Code: http.StatusConflict, Message: "This form was already sent."}, false)
-	}
-	for _, h := range a.Headers {
-		c.Set(h[0], h[1])
-	}
-	c.Set(ReplayedHeader, "true")
-	if who == htmxPartial && a.Status >= 200 && a.Status <= 299 {
-		// htmx swapped the first answer in already (a double click, a
-		// queued second submit): swapping it again would show it twice.
-		c.Set(htmx.HeaderReswap, "none")
-	}
-	c.Status(a.Status)
-	c.Response().SetBody(a.Body)
-	return nil
 }
 
 // replayedHeaders are the answer headers worth storing for a replay.

@@ -54,18 +54,30 @@ func (p *plugin) writeOOB(c *fiber.Ctx, st *requestState) error {
 // markOOB adds hx-swap-oob="true" to the first element of html, unless
 // that element already has an hx-swap-oob attribute.
 func markOOB(html []byte) []byte {
+	end, attrs := firstElement(html)
+	if end < 0 || bytes.Contains(bytes.ToLower(attrs), []byte("hx-swap-oob")) {
+		return html
+	}
+	return insertAt(html, end, ` hx-swap-oob="true"`)
+}
+
+// firstElement finds the first start tag of html, skipping comments and
+// text: it returns the index just after the tag's name, where an
+// attribute may be inserted, and the tag's attributes; -1 when there is
+// none.
+func firstElement(html []byte) (int, []byte) {
 	i := 0
 	for {
 		j := bytes.IndexByte(html[i:], '<')
 		if j < 0 {
-			return html
+			return -1, nil
 		}
 		i += j
 		switch {
 		case bytes.HasPrefix(html[i:], []byte("<!--")):
 			end := bytes.Index(html[i:], []byte("-->"))
 			if end < 0 {
-				return html
+				return -1, nil
 			}
 			i += end + 3
 			continue
@@ -81,13 +93,18 @@ func markOOB(html []byte) []byte {
 		end++
 	}
 	tagEnd := indexTagEnd(html[end:])
-	if tagEnd >= 0 && bytes.Contains(bytes.ToLower(html[end:end+tagEnd]), []byte("hx-swap-oob")) {
-		return html
+	if tagEnd < 0 {
+		return end, nil
 	}
-	out := make([]byte, 0, len(html)+len(` hx-swap-oob="true"`))
-	out = append(out, html[:end]...)
-	out = append(out, ` hx-swap-oob="true"`...)
-	return append(out, html[end:]...)
+	return end, html[end : end+tagEnd]
+}
+
+// insertAt returns html with s inserted at i, in a new slice.
+func insertAt(html []byte, i int, s string) []byte {
+	out := make([]byte, 0, len(html)+len(s))
+	out = append(out, html[:i]...)
+	out = append(out, s...)
+	return append(out, html[i:]...)
 }
 
 // indexTagEnd returns the index of the ">" that ends a start tag's

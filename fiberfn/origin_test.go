@@ -3,12 +3,14 @@ package fiberfn
 import (
 	"testing"
 
+	"github.com/fiberfn/fiberfn/fiberfn/origin"
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 )
 
 // TestOriginAllowed is the table of net/http.CrossOriginProtection's rules,
-// applied to one request at a time.
+// applied to one request at a time, by the plugin's check and by the
+// middleware of package origin alike (the same code).
 func TestOriginAllowed(t *testing.T) {
 	tests := []struct {
 		name, method, host, site, origin string
@@ -54,6 +56,14 @@ func TestOriginAllowed(t *testing.T) {
 			h.scan(c)
 			if got := originAllowed(c, &h, tt.trusted); got != tt.allowed {
 				t.Fatalf("originAllowed = %v, want %v", got, tt.allowed)
+			}
+			mw := fiber.New()
+			mw.Use(origin.New(origin.Config{TrustedOrigins: tt.trusted}))
+			mw.All("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+			fc.Request.SetRequestURI("/")
+			mw.Handler()(&fc)
+			if got := fc.Response.StatusCode() == 200; got != tt.allowed {
+				t.Fatalf("origin.New: status %d, want allowed %v", fc.Response.StatusCode(), tt.allowed)
 			}
 		})
 	}

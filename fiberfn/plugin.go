@@ -6,48 +6,116 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 )
 
-// plugin is the middleware returned by New.
+// plugin is the middleware installed by Mount (or New).
 type plugin struct {
 	cfg    Config
 	signer signer
 	once   *onceStore
+	// app is the last app found to have the registry's functions as
+	// routes, with what decoding needs of its config: the check costs one
+	// comparison per request.
+	app    atomic.Pointer[appInfo]
+	warned atomic.Bool
 }
 
-// New returns the fiberfn plugin, used with app.Use. It serves every
-// function registered on [Config].Registry at its path, and for every other
-// request attaches [ResponseOptions] to the request and applies them after
-// the downstream handler returns, so a page handler can set status,
-// headers, cookies, notices and redirects exactly like a server function.
-//
-// A panic downstream becomes a 500 for that request only; its details are
-// logged, never sent.
-func New(config ...Config) fiber.Handler {
+// appInfo is what the plugin keeps of an app it serves.
+type appInfo struct {
+	app          *fiber.App
+	unescapePath bool // fiber.Config.UnescapePath: route parameters arrive unescaped
+}
+
+func newAppInfo(app *fiber.App) *appInfo {
+	return &appInfo{app: app, unescapePath: app.Config().UnescapePath}
+}
+
+func newPlugin(config ...Config) *plugin {
 	cfg := configDefault(config...)
 	p := &plugin{cfg: cfg, signer: signer{keys: cfg.Keys}}
 	p.once = newOnceStore(&p.cfg)
 	cfg.Registry.servedBy(p)
-	return p.handle
+	return p
+}
+
+// Mount installs fiberfn on app: the plugin (app.Use), then every function
+// of [Config].Registry (the default registry of [Register] unless given)
+// as a real Fiber route, one per method, with its guards as route-level
+// handlers. Call it once, after the middleware the functions need
+// (sessions, [Provide]) and before the app's own routes:
+//
+//	app.Use(fiberfn.Provide(store))
+//	fiberfn.Mount(app)
+//	app.Get("/", homePage)
+//
+// The plugin attaches [ResponseOptions] to every request and applies them
+// after the handler returns, so a page handler can set status, headers,
+// cookies, notices and redirects exactly like a server function. A
+// function answers only its own methods on its path: any other method on
+// that path goes on to the app's routes (or to Fiber's 405 with an Allow
+// header). Mount takes the app, not a group: a function's URL is its path.
+//
+// Mount panics when the registry is already mounted on app; registering a
+// function on a mounted registry panics too.
+func Mount(app *fiber.App, config ...Config) {
+	p := newPlugin(config...)
+	app.Use(p.handle)
+	p.cfg.Registry.mount(app)
+	p.app.Store(newAppInfo(app))
+}
+
+// New returns the plugin alone, for app.Use in an app that has no server
+// functions of its own: its pages still get [Response], [Redirect],
+// [Navigate], [Flash], [Notice] and [OutOfBand]. Server functions need
+// [Mount], which installs this plugin and their routes: a plugin from New
+// whose registry holds functions that were never mounted on the app
+// answers every request with a 500 and logs why, so the mistake cannot go
+// unnoticed.
+//
+// A panic downstream becomes a 500 for that request only; its details are
+// logged, never sent.
+func New(config ...Config) fiber.Handler {
+	return newPlugin(config...).handle
 }
 
 // stateKey is the fiber.Ctx locals key of the per-request state.
 type stateKey struct{}
 
-// requestState is what the plugin keeps for one request.
+// requestState is what the plugin keeps for one request: who is asking
+// (decided once), what the handler asked for the answer, and for a server
+// function its progress through the route.
 type requestState struct {
 	resp   ResponseOptions
 	plugin *plugin
-	hdr    reqHeaders // read at once for server functions, lazily for pages
+	app    *appInfo
 	oob    []oobPart
 	notice string
-	varied bool // the Vary header names the caller headers
+
+	// The caller, classified once (classify).
+	classified bool
+	hdr        reqHeaders // read at once for server functions, lazily for pages
+	kind       bodyKind
+	who        caller
+	varied     bool // the Vary header names the caller headers
+
+	// A server function's request (see serve.go).
+	fn      *meta // the function serving the request, nil for a page
+	input   any   // its decoded input, a *In
+	step    int   // the guards entered so far
+	reached bool  // the function itself ran
+	failed  bool  // the answer written is an error
+	claim   *onceClaim
+	remove  bool   // RemoveTarget: htmx removes the element
+	version string // SetVersion: the ETag's source
 	// saved holds the response headers from before a server function
 	// ran, restored if it panics.
-	saved fasthttp.ResponseHeader
+	saved savedHeaders
+	// passOn is the error a custom ErrorHandler returned, for Fiber's
+	// error handler.
+	passOn error
 }
 
 var statePool = sync.Pool{New: func() any { return new(requestState) }}
@@ -56,31 +124,70 @@ func (p *plugin) handle(c *fiber.Ctx) error {
 	if p.cfg.Next != nil && p.cfg.Next(c) {
 		return c.Next()
 	}
-	st := statePool.Get().(*requestState)
-	st.plugin = p
-	c.Locals(stateKey{}, st)
-	var err error
-	if ep := p.cfg.Registry.lookup(c.Path()); ep != nil {
-		err = p.serveFn(c, st, ep)
-	} else {
-		err = p.servePage(c, st)
+	info := p.app.Load()
+	if app := c.App(); info == nil || info.app != app {
+		if !p.cfg.Registry.mountedOn(app) {
+			return p.notMounted(c)
+		}
+		info = newAppInfo(app)
+		p.app.Store(info)
 	}
+	st := statePool.Get().(*requestState)
+	st.plugin, st.app = p, info
+	c.Locals(stateKey{}, st)
+	err := p.serve(c, st)
 	c.Locals(stateKey{}, nil)
 	st.reset()
 	statePool.Put(st)
 	return err
 }
 
+// serve runs the rest of the chain: a server function's route answers
+// for itself; for anything else (a page) the response options are applied
+// afterwards.
+func (p *plugin) serve(c *fiber.Ctx, st *requestState) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.logPanic(c, "", r)
+			err = fiber.NewError(http.StatusInternalServerError, internalMessage)
+		}
+	}()
+	err = c.Next()
+	if st.fn != nil {
+		return err
+	}
+	return p.write(c, st, answer{kind: answerPage, err: err})
+}
+
+// errNotMounted explains a plugin from New on an app whose server
+// functions have no routes.
+var errNotMounted = errors.New("fiberfn: the registry's server functions are not routes of this app: " +
+	"replace app.Use(fiberfn.New(cfg)) with fiberfn.Mount(app, cfg)")
+
+// notMounted answers a request of an app whose functions were never
+// mounted: a 500, and the reason in the log (once).
+func (p *plugin) notMounted(c *fiber.Ctx) error {
+	if p.warned.CompareAndSwap(false, true) {
+		p.cfg.Logger.Error(errNotMounted.Error())
+	}
+	return fiber.NewError(http.StatusInternalServerError, internalMessage)
+}
+
 // reset clears the state so it can be reused.
 func (st *requestState) reset() {
 	st.resp.reset()
-	st.plugin = nil
-	st.hdr = reqHeaders{}
+	st.plugin, st.app = nil, nil
 	clear(st.oob)
 	st.oob = st.oob[:0]
 	st.notice = ""
+	st.classified = false
+	st.hdr = reqHeaders{}
+	st.kind, st.who = 0, 0
 	st.varied = false
-	st.saved.Reset()
+	st.fn, st.input, st.step, st.reached, st.failed = nil, nil, 0, false, false
+	st.claim, st.remove, st.version = nil, false, ""
+	st.saved.reset()
+	st.passOn = nil
 }
 
 // stateOf returns the request's state, or a detached one when the plugin
@@ -92,37 +199,6 @@ func stateOf(c *fiber.Ctx) *requestState {
 	st := &requestState{}
 	c.Locals(stateKey{}, st)
 	return st
-}
-
-// servePage runs the rest of the chain, then applies the response options.
-func (p *plugin) servePage(c *fiber.Ctx, st *requestState) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.logPanic(c, "", r)
-			err = fiber.NewError(http.StatusInternalServerError, internalMessage)
-		}
-	}()
-	err = c.Next()
-	if err != nil {
-		err = asFiberError(err)
-	}
-	r := &st.resp
-	if r.redirect.location != "" {
-		p.writeRedirect(c, st, callerOf(c), nil)
-		return err
-	}
-	// Only out-of-band parts and notices depend on who is asking; a page
-	// without them needs no classification (and no Vary).
-	fragment := (len(st.oob) > 0 || st.notice != "") && callerOf(c) == htmxPartial
-	if fragment {
-		if oerr := p.writeOOB(c, st); oerr != nil && err == nil {
-			err = oerr
-		}
-	}
-	p.applyOptions(c, st, fragment)
-	r.applyStatus(c)
-	p.offerClientCookie(c) // the page's forms are posted with a client identity
-	return err
 }
 
 // redirectStatus is the status of a real redirect: a 3xx set with
@@ -140,16 +216,6 @@ func (p *plugin) redirectStatus(r *ResponseOptions) int {
 func (p *plugin) backToPage(c *fiber.Ctx, m *meta, status int) {
 	c.Location(sameOriginReferer(c.Get(fiber.HeaderReferer), string(c.Request().Header.Host()), m.fallbackPage))
 	c.Status(status)
-}
-
-// applyOptions writes the headers and cookies of the response options,
-// and a pending notice: as an htmx event when the answer is a fragment,
-// else as a cookie for the next page.
-func (p *plugin) applyOptions(c *fiber.Ctx, st *requestState, fragment bool) {
-	st.resp.applyHeaders(c, p.secure)
-	if st.notice != "" {
-		p.writeNotice(c, st, fragment)
-	}
 }
 
 // asFiberError gives errors meant for the user (*Error, FieldErrors) the

@@ -227,7 +227,7 @@ func TestServerFunctionWireContract(t *testing.T) {
 			want{status: 409, contains: []string{`"error":"That title is \u003ctaken\u003e."`}, calls: 1}},
 		{"user error for htmx is an escaped fragment retargeted to the error slot",
 			req{path: "/api/user_error", body: "title=x", headers: htmxForm()},
-			want{status: 409, headers: map[string]string{"HX-Retarget": "find .fiberfn-errors", "HX-Reswap": "innerHTML"}, contains: []string{"That title is &lt;taken&gt;."}, excludes: []string{"<taken>"}, calls: 1}},
+			want{status: 409, headers: map[string]string{"HX-Retarget": "find .fiberfn-errors, #fiberfn-errors", "HX-Reswap": "innerHTML"}, contains: []string{"That title is &lt;taken&gt;."}, excludes: []string{"<taken>"}, calls: 1}},
 		{"field errors for htmx re-render the form with the input kept",
 			req{path: "/api/add_form", body: "title=+++&n=4", headers: htmxForm()},
 			want{status: 422, headers: map[string]string{"HX-Retarget": "closest form", "HX-Reswap": "outerHTML"}, contains: []string{`<form id="f">`, "Please correct the highlighted fields.", "Title must not be empty.", `value="   "`}, calls: 1}},

@@ -25,9 +25,9 @@ const RedirectHeader = "Fiberfn-Redirect"
 var ErrRedirectRefused = errors.New("fiberfn: redirect target refused")
 
 // ErrNoPlugin is returned by [Redirect] and [Navigate] when the request did
-// not pass through the plugin (app.Use(fiberfn.New())), which is what
-// writes the redirect.
-var ErrNoPlugin = errors.New("fiberfn: the plugin is not installed; add app.Use(fiberfn.New()) before this handler")
+// not pass through the plugin ([Mount], or [New] in an app without server
+// functions), which is what writes the redirect.
+var ErrNoPlugin = errors.New("fiberfn: the plugin is not installed; add fiberfn.Mount(app) before this handler")
 
 // redirect is a redirect asked for during the request.
 type redirect struct {
@@ -90,13 +90,15 @@ type navigateSpec struct {
 	Headers map[string]string `json:"headers"`
 }
 
-// writeRedirect answers the redirect of the request for the caller who.
-// For JSON callers, value (already marshalled, may be nil) is the body.
-func (p *plugin) writeRedirect(c *fiber.Ctx, st *requestState, who caller, value []byte) {
+// writeRedirect answers the redirect of the request in the caller's
+// shape. For JSON callers, value (already marshalled, may be nil) is the
+// body.
+func (p *plugin) writeRedirect(c *fiber.Ctx, st *requestState, value []byte) {
 	r := &st.resp
 	rd := r.redirect
-	p.applyOptions(c, st, false)
-	addVary(c)
+	st.classify(c)
+	st.addVary(c)
+	who := st.who
 	switch {
 	case who == jsonCaller:
 		c.Set(RedirectHeader, rd.location)

@@ -64,12 +64,12 @@ const (
 	// hx-get of the region; with htmx 2, hx-trigger="sse:fiberfn:reset" on
 	// an element inside the one with sse-connect.
 	ResetEvent = "fiberfn:reset"
-
-	// ErrorEvent is sent by [Stream] when its function returns an error:
-	// the data is the message meant for the user (for an unexpected error,
-	// the generic message; the details are logged, never sent).
-	ErrorEvent = "fiberfn:error"
 )
+
+// A stream whose function returns an error sends the event [ErrorEvent],
+// the same name htmx error answers trigger: its data is the message meant
+// for the user (for an unexpected error, the generic message; the details
+// are logged, never sent).
 
 // errEventField is the error of an event whose ID or Name contains a line
 // break or NUL, which would end the field early and let the rest of the

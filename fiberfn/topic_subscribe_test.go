@@ -172,7 +172,7 @@ func TestSubscribeThroughCompression(t *testing.T) {
 	hub := NewHub()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Use(compress.New())
-	app.Use(New())
+	app.Use(New(Config{Registry: NewRegistry()})) // the plugin for pages; this app has no functions
 	app.Get("/live", Subscribe(SubscribeConfig{Hub: hub, Authorize: func(*fiber.Ctx, []string) error { return nil }}))
 	srv := startApp(t, app)
 	c := openStream(t, srv.base+"/live?topic=t") // Go's client asks for gzip and decodes it

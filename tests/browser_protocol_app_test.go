@@ -46,6 +46,7 @@ var protoTemplates = fstest.MapFS{
 <title>{{ .Title }}</title>
 {{ fnHTMXConfig }}
 <script src="{{ .HTMX }}"></script>
+{{ if .ErrorScript }}<script src="/fiberfn.js" defer></script>{{ end }}
 </head>
 <body{{ if .Boost }} hx-boost="true" hx-boost:inherited="true"{{ end }}>
 {{ embed }}
@@ -97,6 +98,46 @@ var protoTemplates = fstest.MapFS{
 <div class="fiberfn-errors" id="once-errors"></div>
 </form>`)},
 	"once_row.html": {Data: []byte(`<li>{{ . }}</li>`)},
+
+	// Scenario 6: a DELETE function removes its row without a template
+	// (fiberfn.RemoveTarget), whatever the button's hx-swap; without
+	// JavaScript the row's form posts _method=DELETE.
+	"rows.html": {Data: []byte(`<h1 id="heading">Rows</h1>
+{{ template "row_count" len .Rows }}
+<table><tbody id="rows">{{ range .Rows }}{{ template "prow" . }}{{ end }}</tbody></table>`)},
+	"prow.html":      {Data: []byte(`<tr id="row-{{ .ID }}"><td>{{ .Title }}</td><td><form method="post" action="{{ fnURL "remove_row" .ID }}"><input type="hidden" name="_method" value="DELETE"><button id="del-{{ .ID }}" hx-delete="{{ fnURL "remove_row" .ID }}" hx-target="closest tr" hx-swap="{{ if eq .ID 2 }}innerHTML{{ else }}outerHTML{{ end }}">Delete</button></form></td></tr>`)},
+	"row_count.html": {Data: []byte(`<p id="row-count">{{ . }} rows</p>`)},
+
+	// Scenario 7: errors from a form with its own slot and from a button
+	// in a table row, which has none: the page's #fiberfn-errors, in the
+	// markup or added by fiberfn's error script.
+	"slots.html": {Data: []byte(`<h1 id="heading">Slots</h1>
+{{ if .PageSlot }}<div id="fiberfn-errors"></div>{{ end }}
+<form id="slot-form" hx-post="/api/refuse"><input id="slot-title" name="title" value="form"><button id="form-submit" type="submit">Send</button><div class="fiberfn-errors" id="form-slot"></div></form>
+<table><tbody><tr id="slot-row"><td>A row</td><td><button id="row-button" hx-post="/api/refuse" hx-vals='{"title": "row"}' hx-target="closest tr" hx-swap="outerHTML">Refuse</button></td></tr></tbody></table>`)},
+
+	// Scenario 8: a GET function with a Page: active search pushes its
+	// URL, and a reload (or a search without JavaScript) gets the page.
+	"search.html": {Data: []byte(`<h1 id="heading">Search</h1>
+<form method="get" action="/search"><input id="q" name="q" value="{{ .Q }}" hx-get="/search" hx-trigger="input changed delay:50ms" hx-target="#results" hx-push-url="true"><button id="search-go" type="submit">Search</button></form>
+<ul id="results">{{ template "search_rows" . }}</ul>`)},
+	"search_rows.html": {Data: []byte(`{{ range .Rows }}<li>{{ . }}</li>{{ end }}`)},
+}
+
+// protoRow is a row of the RemoveTarget scenario.
+type protoRow struct {
+	ID    int
+	Title string
+}
+
+// protoSearch is the result of the search scenario, and the binding of
+// its page.
+type protoSearch struct {
+	Title, HTMX string
+	Boost       bool
+	ErrorScript bool
+	Q           string
+	Rows        []string
 }
 
 // protoTask is a task of the out-of-band scenario.
@@ -161,6 +202,7 @@ type protoApp struct {
 	records  []string
 	tasks    []protoTask
 	items    []string
+	rows     []protoRow
 	inflight atomic.Int32
 	lastEnd  atomic.Int64 // unix nanoseconds
 	onceRuns atomic.Int32
@@ -176,6 +218,7 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 		t:      t,
 		served: make(chan error, 1),
 		tasks:  []protoTask{{ID: 1, Title: "Milk"}, {ID: 2, Title: "Eggs"}},
+		rows:   []protoRow{{ID: 1, Title: "One"}, {ID: 2, Title: "Two"}, {ID: 3, Title: "Three"}},
 	}
 	reg := fiberfn.NewRegistry()
 
@@ -238,6 +281,40 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 		return in.Title, nil
 	}, fiberfn.OnceOnly(), fiberfn.Render("once_row"))
 
+	// Scenario 6.
+	type rowIn struct {
+		ID int `params:"id"`
+	}
+	fiberfn.RegisterOn(reg, "remove_row", func(c *fiber.Ctx, in rowIn) (struct{}, error) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.rows = slices.DeleteFunc(a.rows, func(r protoRow) bool { return r.ID == in.ID })
+		fiberfn.RemoveTarget(c)
+		fiberfn.OutOfBand(c, "row_count", len(a.rows))
+		return struct{}{}, nil
+	}, fiberfn.Route("/rows/:id"), fiberfn.Method("DELETE"))
+
+	// Scenario 7.
+	fiberfn.RegisterOn(reg, "refuse", func(c *fiber.Ctx, in struct {
+		Title string `form:"title"`
+	}) (struct{}, error) {
+		return struct{}{}, fiberfn.ServerError("Not allowed: "+in.Title+".", http.StatusConflict)
+	})
+
+	// Scenario 8.
+	names := []string{"Joe", "Joan", "Ann", "Johanna"}
+	fiberfn.RegisterOn(reg, "search", func(c *fiber.Ctx, in struct {
+		Q string `query:"q"`
+	}) (protoSearch, error) {
+		out := protoSearch{Title: "Search", HTMX: public.HTMXScript(version), Q: in.Q}
+		for _, n := range names {
+			if in.Q != "" && strings.Contains(strings.ToLower(n), strings.ToLower(in.Q)) {
+				out.Rows = append(out.Rows, n)
+			}
+		}
+		return out, nil
+	}, fiberfn.Route("/search"), fiberfn.Method("GET"), fiberfn.Render("search_rows"), fiberfn.Page("search", "layout"))
+
 	engine := html.NewFileSystem(http.FS(protoTemplates), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap(reg))
 	if err := engine.Load(); err != nil {
@@ -247,10 +324,10 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 	a.fiber = app
 	app.Use(a.logRequests)
 	app.Use("/public", filesystem.New(filesystem.Config{Root: http.FS(public.FS)}))
-	app.Use(fiberfn.New(fiberfn.Config{
+	fiberfn.Mount(app, fiberfn.Config{
 		Registry: reg,
 		Logger:   slog.New(&testLogHandler{t: t, errs: &a.errs}),
-	}))
+	})
 
 	page := func(c *fiber.Ctx, name, title string, bind fiber.Map) error {
 		bind["Title"] = title
@@ -297,6 +374,17 @@ func startProtoApp(t testing.TB, version string) *protoApp {
 		tasks, counts := slices.Clone(a.tasks), a.countsLocked()
 		a.mu.Unlock()
 		return page(c, "tasks", "Tasks", fiber.Map{"Tasks": tasks, "Counts": counts})
+	})
+	app.Get("/fiberfn.js", fiberfn.ErrorScriptHandler)
+	app.Get("/rows", func(c *fiber.Ctx) error {
+		a.mu.Lock()
+		rows := slices.Clone(a.rows)
+		a.mu.Unlock()
+		return page(c, "rows", "Rows", fiber.Map{"Rows": rows})
+	})
+	app.Get("/slots", func(c *fiber.Ctx) error {
+		script := c.Query("script") == "1"
+		return page(c, "slots", "Slots", fiber.Map{"PageSlot": !script, "ErrorScript": script})
 	})
 	app.Get("/once", func(c *fiber.Ctx) error {
 		a.mu.Lock()

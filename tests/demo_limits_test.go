@@ -127,14 +127,29 @@ func TestDemoLockoutKeysOnDecodedUsername(t *testing.T) {
 			}
 		})
 	}
-	// The same bypass as every kind of caller: the final answer is a 429
-	// with Retry-After, and nobody is logged in.
+	// Every kind of caller: the locked account's right password gets a
+	// 429 with Retry-After; the same with a decoy name in the query is a
+	// duplicated field, refused with 400 before any guard or password
+	// check (page-like callers are sent back to the form with it); nobody
+	// is logged in either way.
 	for _, kind := range callerKinds {
+		t.Run("locked, as "+kind.name, func(t *testing.T) {
+			c := newPlainClient(t, d.URL)
+			c.get("/login")
+			r := c.postBody("/api/login", "application/x-www-form-urlencoded", right.Encode(), kind.header...)
+			expectTooMany(t, kind.name, r, 2*15*time.Minute, "Too many attempts.")
+			if c.cookie(app.SessionCookie) != "" {
+				t.Errorf("logged in to a locked account")
+			}
+		})
 		t.Run("query decoy as "+kind.name, func(t *testing.T) {
 			c := newPlainClient(t, d.URL)
 			c.get("/login")
 			r := c.postBody("/api/login?username=decoy", "application/x-www-form-urlencoded", right.Encode(), kind.header...)
-			expectTooMany(t, kind.name, r, 2*15*time.Minute, "Too many attempts.")
+			if !kind.pageLike && r.Status != http.StatusBadRequest {
+				t.Errorf("status %d, want 400 for the duplicated username; body:\n%s", r.Status, r.Body)
+			}
+			mustContain(t, kind.name, r.Body, "username")
 			if c.cookie(app.SessionCookie) != "" {
 				t.Errorf("logged in to a locked account")
 			}

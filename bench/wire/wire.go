@@ -136,7 +136,7 @@ func New(mode string) (*fiber.App, error) {
 		reg := fiberfn.NewRegistry()
 		fiberfn.RegisterOn(reg, "login", fnLogin)
 		fiberfn.RegisterOn(reg, "add_task", fnAddTask, fiberfn.Render(TaskTemplate))
-		app.Use(fiberfn.New(fiberfn.Config{Registry: reg}))
+		fiberfn.Mount(app, fiberfn.Config{Registry: reg})
 	case ModeBodyParser, ModeFormValue, ModeFormValueEngine:
 		tmpl, err := parseTemplate()
 		if err != nil {

@@ -265,15 +265,16 @@ func New(opts Options) (*App, error) {
 		fiberfn.Provide(a.throttle), fiberfn.Provide(taskQuota(opts.TaskQuota)))
 	// The server functions are package-level handles on fiberfn's default
 	// registry (auth_fns.go, task_fns.go), so several Apps in one process
-	// share them; each gets its store and sessions from the context. The
-	// flash and notice cookies are signed with the app's stable keys.
-	a.Fiber.Use(fiberfn.New(fiberfn.Config{
+	// share them; each gets its store and sessions from the context, and
+	// Mount makes them routes of this app. The flash and notice cookies are
+	// signed with the app's stable keys.
+	fiberfn.Mount(a.Fiber, fiberfn.Config{
 		Logger:        opts.Logger,
 		Keys:          a.Keys,
 		SecureCookies: opts.SecureCookies,
 		OnceStore:     a.once,
 		OnceScope:     onceScope,
-	}))
+	})
 	a.registerPages()
 	return a, nil
 }

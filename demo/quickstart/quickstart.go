@@ -75,7 +75,7 @@ func newApp(store *Store) *fiber.App {
 	engine.AddFuncMap(fiberfn.FuncMap()) // {{ fnPath "add_task" }}, {{ fnHTMXConfig }}
 	app := fiber.New(fiber.Config{Views: engine})
 	app.Use(fiberfn.Provide(store)) // typed context, like provide_context
-	app.Use(fiberfn.New())          // serves every registered server function
+	fiberfn.Mount(app)              // every registered server function, as a route
 	app.Get("/", func(c *fiber.Ctx) error {
 		return c.Render("index", fiber.Map{
 			"Tasks": store.All(),

@@ -26,7 +26,7 @@ var OnceConfigDefault = OnceConfig{Prefix: "fiberfn:once:"}
 // connected to it:
 //
 //	store := redisstore.NewOnceStore(client, redisstore.OnceConfig{Prefix: "myapp:once:"})
-//	app.Use(fiberfn.New(fiberfn.Config{Keys: keys, OnceStore: store}))
+//	fiberfn.Mount(app, fiberfn.Config{Keys: keys, OnceStore: store})
 //
 // client is any go-redis v9 client (a *redis.Client, a cluster or ring
 // client), such as the Conn() of github.com/gofiber/storage/redis/v3, so

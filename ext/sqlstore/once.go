@@ -52,7 +52,7 @@ var ConfigDefault = Config{Table: "fiberfn_once", GCInterval: 10 * time.Minute}
 // on the database:
 //
 //	store, err := sqlstore.New(db, sqlstore.Config{Dialect: sqlstore.Postgres})
-//	app.Use(fiberfn.New(fiberfn.Config{Keys: keys, OnceStore: store}))
+//	fiberfn.Mount(app, fiberfn.Config{Keys: keys, OnceStore: store})
 //
 // A claim is one statement, INSERT ... ON CONFLICT (k) DO UPDATE ... WHERE
 // the old record expired, so exactly one of the instances sending a key

@@ -309,14 +309,14 @@ func newCluster(t *testing.T, store fiberfn.OnceStore, cc clusterConfig) *cluste
 		}, fiberfn.OnceOnly())
 		faults := &faultStore{OnceStore: store, latency: cc.latency}
 		app := fiber.New(fiber.Config{DisableStartupMessage: true})
-		app.Use(fiberfn.New(fiberfn.Config{
+		fiberfn.Mount(app, fiberfn.Config{
 			Registry:  reg,
 			Keys:      [][]byte{sharedKey},
 			OnceStore: faults,
 			OnceLease: cc.lease,
 			OnceWait:  cc.wait,
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		}))
+		})
 		fnOnce := fiberfn.FuncMap(reg)["fnOnce"].(func(string) (template.HTML, error))
 		app.Get("/form", func(c *fiber.Ctx) error {
 			input, err := fnOnce("add")
