@@ -25,14 +25,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/storage/sqlite3/v2"
 	"github.com/gofiber/template/html/v2"
 )
 
 // Options configure [New].
 type Options struct {
-	// DBPath is the SQLite file of users, tasks and sessions; its
-	// directory is created when missing. Required.
+	// Database is where users, tasks, sessions, once-only answers,
+	// throttle counts and the stored signing key live: "sqlite:PATH" (a
+	// file, its directory created when missing; a bare PATH means the
+	// same) or a PostgreSQL URL, "postgres://user:pass@host:5432/db"
+	// (its pool size: the parameter pool_max_conns, default
+	// DefaultPostgresMaxConns). The schema is created and migrated on
+	// start. Set this or DBPath.
+	Database string
+
+	// DBPath is the shorthand for a SQLite file: DBPath: p is
+	// Database: "sqlite:" + p.
 	DBPath string
 
 	// DevDir, when set, is a repository root whose templates/ and
@@ -104,9 +112,10 @@ type App struct {
 	Assets *Assets
 
 	db         *sql.DB
+	database   databaseURL
 	passwords  *Passwords
 	sessions   *Sessions
-	once       *sqlite3.Storage
+	once       fiber.Storage
 	throttle   *throttle
 	checkpoint *checkpointer
 	htmxScript string
@@ -136,13 +145,17 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: static files: %w", err)
 	}
-	db, err := openDB(opts.DBPath)
+	dbURL, err := opts.databaseURL()
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(dbURL)
 	if err != nil {
 		return nil, err
 	}
 	secret := opts.Secret
 	if len(secret) == 0 {
-		if secret, err = loadSecret(db); err != nil {
+		if secret, err = loadSecret(db, dbURL.dialect); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -150,32 +163,35 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("app: the secret has %d bytes, want at least %d", len(secret), MinSecretSize)
 	}
-	sessions, err := newSessions(db, opts.SecureCookies)
+	sessionStorage, err := newKVStorage(db, dbURL.dialect, sessionTable)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	once, err := newOnceStorage(db)
+	sessions := newSessions(sessionStorage, opts.SecureCookies)
+	once, err := newKVStorage(db, dbURL.dialect, onceTable)
 	if err != nil {
 		sessions.stop()
 		db.Close()
 		return nil, err
 	}
-	limits, err := newThrottle(db)
+	limitStorage, err := newKVStorage(db, dbURL.dialect, limitsTable)
 	if err != nil {
 		once.Close()
 		sessions.stop()
 		db.Close()
 		return nil, err
 	}
+	limits := newThrottle(limitStorage)
 	if opts.CheckpointInterval <= 0 {
 		opts.CheckpointInterval = DefaultCheckpointInterval
 	}
 	a := &App{
-		Store:      NewStore(db),
+		Store:      newStore(db, dbURL.dialect),
 		Keys:       [][]byte{signingKey(secret)},
 		Assets:     assets,
 		db:         db,
+		database:   dbURL,
 		passwords:  passwords,
 		sessions:   sessions,
 		once:       once,
@@ -183,9 +199,11 @@ func New(opts Options) (*App, error) {
 		htmxScript: assets.URL(public.HTMXFile(opts.HTMXVersion)),
 		logger:     opts.Logger,
 	}
-	a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
-		opts.Logger.Warn("demo: WAL checkpoint", "err", err)
-	})
+	if dbURL.dialect == dialectSQLite {
+		a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
+			opts.Logger.Warn("demo: WAL checkpoint", "err", err)
+		})
+	}
 
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap())
@@ -255,11 +273,33 @@ func assets(dev string) (views, static fs.FS, err error) {
 	return os.DirFS(filepath.Join(dev, "templates")), os.DirFS(filepath.Join(dev, "public")), nil
 }
 
-// Close stops the WAL checkpoints and the storages' sweepers, checkpoints
-// once more and closes the database. Shut the Fiber app down first.
+// Close stops the storages' sweepers (and on SQLite the WAL checkpoints,
+// with a last checkpoint) and closes the database. Shut the Fiber app
+// down first.
 func (a *App) Close() error {
-	a.checkpoint.stop()
-	return errors.Join(a.sessions.stop(), a.throttle.stop(), a.once.Close(), checkpoint(a.db), a.db.Close())
+	errs := []error{a.sessions.stop(), a.throttle.stop(), a.once.Close()}
+	if a.checkpoint != nil {
+		a.checkpoint.stop()
+		errs = append(errs, checkpoint(a.db))
+	}
+	return errors.Join(append(errs, a.db.Close())...)
+}
+
+// Database describes the app's database for the start-up line and logs:
+// "sqlite:PATH", or the PostgreSQL URL without its password.
+func (a *App) Database() string {
+	return a.database.String()
+}
+
+// databaseURL is the database that Database or DBPath names.
+func (o Options) databaseURL() (databaseURL, error) {
+	switch {
+	case o.Database != "" && o.DBPath != "":
+		return databaseURL{}, fmt.Errorf("app: set Options.Database or Options.DBPath, not both")
+	case o.DBPath != "":
+		return databaseURL{dialectSQLite, o.DBPath}, nil
+	}
+	return parseDatabaseURL(o.Database)
 }
 
 // PasswordChecks is the number of bcrypt password comparisons the app has

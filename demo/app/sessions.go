@@ -1,8 +1,6 @@
 package app
 
 import (
-	"database/sql"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -39,34 +37,25 @@ const (
 var _ fiber.Storage = (*sqlite3.Storage)(nil)
 
 // Sessions keeps who is logged in: Fiber's session middleware over the
-// gofiber sqlite3 storage, in the demo's own database, so sessions survive
-// a restart.
+// demo's database (the gofiber sqlite3 storage in the SQLite file, or an
+// sqlStorage on PostgreSQL; see newKVStorage), so sessions survive a
+// restart.
 //
 // Fiber's session store decides at the store level whether its cookie is
 // persistent, so there are two stores over the same storage and cookie
 // name: one for "remember me" logins and one for browser-session logins.
 // Either store reads any session.
 type Sessions struct {
-	storage  *sqlite3.Storage
+	storage  fiber.Storage
 	remember *session.Store
 	browser  *session.Store
 	// known remembers what recently seen session ids stand for.
 	known sessionCache
 }
 
-// newSessions creates the session table in db and the two stores. The
-// storage borrows db: closing the storage leaves db open.
-func newSessions(db *sql.DB, secure bool) (s *Sessions, err error) {
-	defer func() {
-		// The storage reports set-up failures by panicking.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("app: session storage: %v", r)
-		}
-	}()
-	storage := sqlite3.NewFromConnection(db, sqlite3.Config{
-		Table:      sessionTable,
-		GCInterval: 10 * time.Minute,
-	})
+// newSessions makes the two stores over storage, which the Sessions own
+// from then on (see stop).
+func newSessions(storage fiber.Storage, secure bool) *Sessions {
 	cfg := session.Config{
 		Storage:        storage,
 		KeyLookup:      "cookie:" + SessionCookie,
@@ -80,7 +69,7 @@ func newSessions(db *sql.DB, secure bool) (s *Sessions, err error) {
 	browser.Expiration = browserSessionFor
 	browser.CookieSessionOnly = true
 	return &Sessions{storage: storage, remember: session.New(remember), browser: session.New(browser),
-		known: sessionCache{entries: map[string]knownSession{}}}, nil
+		known: sessionCache{entries: map[string]knownSession{}}}
 }
 
 // stop stops the storage's expiry sweeper; the database stays open.

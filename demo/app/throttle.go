@@ -1,9 +1,7 @@
 package app
 
 import (
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,11 +10,10 @@ import (
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
-	"github.com/gofiber/storage/sqlite3/v2"
 )
 
 // Throttle sets how often the account forms (log in, sign up, change
-// password) may be tried. Counts live in the demo's SQLite file (table
+// password) may be tried. Counts live in the demo's database (table
 // "limits"), so a restart keeps them. Zero fields take the defaults.
 type Throttle struct {
 	// AccountFailures is how many failed logins (or failed password
@@ -75,22 +72,15 @@ type (
 )
 
 // throttle is the rate limiting of the account forms: Fiber's limiter
-// middleware over the demo's SQLite, once per client address and once per
-// account.
+// middleware over the demo's database (see newKVStorage), once per client
+// address and once per account.
 type throttle struct {
-	storage *sqlite3.Storage
+	storage fiber.Storage
 }
 
-// newThrottle creates the limits table in db. The storage borrows db.
-func newThrottle(db *sql.DB) (t *throttle, err error) {
-	defer func() {
-		// The storage reports set-up failures by panicking.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("app: limiter storage: %v", r)
-		}
-	}()
-	s := sqlite3.NewFromConnection(db, sqlite3.Config{Table: limitsTable, GCInterval: 10 * time.Minute})
-	return &throttle{storage: s}, nil
+// newThrottle keeps the counts in storage, which it owns from then on.
+func newThrottle(storage fiber.Storage) *throttle {
+	return &throttle{storage: storage}
 }
 
 // stop stops the storage's expiry sweeper; the database stays open. (Not
