@@ -69,6 +69,8 @@ var errStorageClosed = errors.New("app: storage is closed")
 type sqlStorage struct {
 	db                       *sql.DB
 	get, set, del, reset, gc string
+	// now is the clock of expiries (time.Now; tests move it).
+	now func() time.Time
 
 	stopOnce sync.Once
 	quit     chan struct{}
@@ -88,6 +90,7 @@ func newSQLStorage(db *sql.DB, d dialect, table string, gcEvery time.Duration) *
 		del:   d.rebind(`DELETE FROM ` + table + ` WHERE k = $1`),
 		reset: `DELETE FROM ` + table,
 		gc:    d.rebind(`DELETE FROM ` + table + ` WHERE e <> 0 AND e <= $1`),
+		now:   time.Now,
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -115,7 +118,7 @@ func (s *sqlStorage) GetWithContext(ctx context.Context, key string) ([]byte, er
 		return nil, nil
 	}
 	var v []byte
-	err := s.db.QueryRowContext(ctx, s.get, key, time.Now().UnixMilli()).Scan(&v)
+	err := s.db.QueryRowContext(ctx, s.get, key, s.now().UnixMilli()).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -139,7 +142,7 @@ func (s *sqlStorage) SetWithContext(ctx context.Context, key string, val []byte,
 	}
 	var until int64
 	if exp > 0 {
-		until = time.Now().Add(exp).UnixMilli() + 1 // never early: round the partial millisecond up
+		until = s.now().Add(exp).UnixMilli() + 1 // never early: round the partial millisecond up
 	}
 	_, err := s.db.ExecContext(ctx, s.set, key, val, until)
 	return err
@@ -209,5 +212,5 @@ func (s *sqlStorage) sweep(every time.Duration) {
 // collect deletes the rows that have expired. A failure is left to the
 // next round: an expired row is invisible to Get anyway.
 func (s *sqlStorage) collect() {
-	_, _ = s.db.Exec(s.gc, time.Now().UnixMilli())
+	_, _ = s.db.Exec(s.gc, s.now().UnixMilli())
 }
