@@ -234,4 +234,3 @@ func TestStoreCountsReadOneRow(t *testing.T) {
 		mustCounts(t, s, u.ID, 1000, 7)
 	})
 }
-
