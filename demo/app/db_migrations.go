@@ -80,13 +80,19 @@ CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks BEGIN
 	UPDATE task_counts SET open_tasks = open_tasks - (old.done = 0), done_tasks = done_tasks - (old.done <> 0) WHERE user_id = old.user_id;
 END;
 `,
-		// PostgreSQL gets statement triggers with transition tables: one
-		// update of a user's row per statement, however many tasks it
-		// touched. (Row triggers would update the same row once per task
-		// in one transaction; with clear completed on 100,000 tasks each
-		// update walks an ever longer chain of that row's versions.) The
-		// update trigger fires for renames too (a transition table rules
-		// out a column list) and then changes nothing: the deltas are 0.
+		// PostgreSQL gets statement triggers with transition tables, so
+		// that a statement touching many tasks (clear completed, a bulk
+		// import) updates each user's row once. Row triggers would update
+		// the same row once per task in one transaction, and each update
+		// walks the chain of that row's earlier versions, which only the
+		// commit frees: clear completed of 10,000 tasks took 5 s, of
+		// 40,000 35 s. Each function first reads its transition tables
+		// into variables and, in the app's case of one user's tasks,
+		// runs a plain point update whose plan PostgreSQL keeps; a query
+		// that joins or groups the transition tables is planned again on
+		// every call (about 100 µs). The update trigger fires for renames
+		// too (transition tables rule out a column list) and then writes
+		// nothing.
 		postgres: `
 CREATE TABLE task_counts (
 	user_id    BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
@@ -97,35 +103,70 @@ INSERT INTO task_counts (user_id, open_tasks, done_tasks)
 	SELECT user_id, count(*) FILTER (WHERE NOT done), count(*) FILTER (WHERE done) FROM tasks GROUP BY user_id;
 
 CREATE FUNCTION task_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	first_user bigint; last_user bigint; open_n bigint; done_n bigint;
 BEGIN
-	INSERT INTO task_counts AS c (user_id, open_tasks, done_tasks)
-		SELECT user_id, count(*) FILTER (WHERE NOT done), count(*) FILTER (WHERE done) FROM added GROUP BY user_id
-	ON CONFLICT (user_id) DO UPDATE SET open_tasks = c.open_tasks + excluded.open_tasks, done_tasks = c.done_tasks + excluded.done_tasks;
+	SELECT min(user_id), max(user_id), count(*) FILTER (WHERE NOT done), count(*) FILTER (WHERE done)
+		INTO first_user, last_user, open_n, done_n FROM added;
+	IF first_user IS NULL THEN
+		RETURN NULL;
+	ELSIF first_user = last_user THEN
+		INSERT INTO task_counts AS c (user_id, open_tasks, done_tasks) VALUES (first_user, open_n, done_n)
+		ON CONFLICT (user_id) DO UPDATE SET open_tasks = c.open_tasks + excluded.open_tasks, done_tasks = c.done_tasks + excluded.done_tasks;
+	ELSE
+		INSERT INTO task_counts AS c (user_id, open_tasks, done_tasks)
+			SELECT user_id, count(*) FILTER (WHERE NOT done), count(*) FILTER (WHERE done) FROM added GROUP BY user_id
+		ON CONFLICT (user_id) DO UPDATE SET open_tasks = c.open_tasks + excluded.open_tasks, done_tasks = c.done_tasks + excluded.done_tasks;
+	END IF;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks
 	REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION task_counts_insert();
 
 CREATE FUNCTION task_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	old_first bigint; old_last bigint; old_done bigint;
+	new_first bigint; new_last bigint; new_done bigint;
 BEGIN
-	INSERT INTO task_counts AS c (user_id, open_tasks, done_tasks)
-		SELECT user_id, sum(open_tasks), sum(done_tasks) FROM (
-			SELECT user_id, CASE WHEN done THEN 0 ELSE 1 END AS open_tasks, CASE WHEN done THEN 1 ELSE 0 END AS done_tasks FROM after_rows
-			UNION ALL
-			SELECT user_id, CASE WHEN done THEN 0 ELSE -1 END, CASE WHEN done THEN -1 ELSE 0 END FROM before_rows
-		) AS delta GROUP BY user_id HAVING sum(open_tasks) <> 0 OR sum(done_tasks) <> 0
-	ON CONFLICT (user_id) DO UPDATE SET open_tasks = c.open_tasks + excluded.open_tasks, done_tasks = c.done_tasks + excluded.done_tasks;
+	SELECT min(user_id), max(user_id), count(*) FILTER (WHERE done) INTO old_first, old_last, old_done FROM before_rows;
+	SELECT min(user_id), max(user_id), count(*) FILTER (WHERE done) INTO new_first, new_last, new_done FROM after_rows;
+	IF old_first IS NULL THEN
+		RETURN NULL;
+	ELSIF old_first = old_last AND new_first = new_last AND old_first = new_first THEN
+		IF new_done <> old_done THEN
+			UPDATE task_counts SET open_tasks = open_tasks - (new_done - old_done), done_tasks = done_tasks + (new_done - old_done)
+			WHERE user_id = new_first;
+		END IF;
+	ELSE
+		INSERT INTO task_counts AS c (user_id, open_tasks, done_tasks)
+			SELECT user_id, sum(open_tasks), sum(done_tasks) FROM (
+				SELECT user_id, CASE WHEN done THEN 0 ELSE 1 END AS open_tasks, CASE WHEN done THEN 1 ELSE 0 END AS done_tasks FROM after_rows
+				UNION ALL
+				SELECT user_id, CASE WHEN done THEN 0 ELSE -1 END, CASE WHEN done THEN -1 ELSE 0 END FROM before_rows
+			) AS delta GROUP BY user_id HAVING sum(open_tasks) <> 0 OR sum(done_tasks) <> 0
+		ON CONFLICT (user_id) DO UPDATE SET open_tasks = c.open_tasks + excluded.open_tasks, done_tasks = c.done_tasks + excluded.done_tasks;
+	END IF;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER task_counts_update AFTER UPDATE ON tasks
 	REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION task_counts_update();
 
 CREATE FUNCTION task_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	first_user bigint; last_user bigint; open_n bigint; done_n bigint;
 BEGIN
-	UPDATE task_counts AS c SET open_tasks = c.open_tasks - g.open_tasks, done_tasks = c.done_tasks - g.done_tasks
-	FROM (SELECT user_id, count(*) FILTER (WHERE NOT done) AS open_tasks, count(*) FILTER (WHERE done) AS done_tasks
-		FROM removed GROUP BY user_id) AS g
-	WHERE c.user_id = g.user_id;
+	SELECT min(user_id), max(user_id), count(*) FILTER (WHERE NOT done), count(*) FILTER (WHERE done)
+		INTO first_user, last_user, open_n, done_n FROM removed;
+	IF first_user IS NULL THEN
+		RETURN NULL;
+	ELSIF first_user = last_user THEN
+		UPDATE task_counts SET open_tasks = open_tasks - open_n, done_tasks = done_tasks - done_n WHERE user_id = first_user;
+	ELSE
+		UPDATE task_counts AS c SET open_tasks = c.open_tasks - g.open_tasks, done_tasks = c.done_tasks - g.done_tasks
+		FROM (SELECT user_id, count(*) FILTER (WHERE NOT done) AS open_tasks, count(*) FILTER (WHERE done) AS done_tasks
+			FROM removed GROUP BY user_id) AS g
+		WHERE c.user_id = g.user_id;
+	END IF;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks

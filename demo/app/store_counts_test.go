@@ -200,6 +200,12 @@ func TestStoreCountsOutsideStore(t *testing.T) {
 			{"rename all", q(`UPDATE tasks SET title = 'x' WHERE user_id = $1`), []any{u.ID}},
 			{"move one task to another user", q(`UPDATE tasks SET user_id = $1 WHERE id = (SELECT min(id) FROM tasks WHERE user_id = $2)`), []any{other.ID, u.ID}},
 			{"delete some", q(`DELETE FROM tasks WHERE user_id = $1 AND id % 3 = 0`), []any{u.ID}},
+			// Statements over several users' tasks at once.
+			{"insert for two users", q(`INSERT INTO tasks (user_id, title, done, created_at) VALUES ($1, 'a', FALSE, 0), ($2, 'b', TRUE, 0), ($1, 'c', TRUE, 0)`), []any{u.ID, other.ID}},
+			{"toggle across two users", q(`UPDATE tasks SET done = NOT done WHERE user_id IN ($1, $2) AND id % 5 = 0`), []any{u.ID, other.ID}},
+			{"swap owners", q(`UPDATE tasks SET user_id = CASE WHEN user_id = $1 THEN $2 ELSE $1 END WHERE user_id IN ($1, $2) AND id % 7 = 0`), []any{u.ID, other.ID}},
+			{"delete across two users", q(`DELETE FROM tasks WHERE user_id IN ($1, $2) AND id % 4 = 1`), []any{u.ID, other.ID}},
+			{"a statement that changes nothing", q(`UPDATE tasks SET done = TRUE WHERE id = -1`), nil},
 		}
 		for _, st := range steps {
 			if _, err := s.db.Exec(st.sql, st.args...); err != nil {
