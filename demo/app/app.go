@@ -81,8 +81,8 @@ type Options struct {
 	// first start and reused after every restart.
 	Secret []byte
 
-	// CheckpointInterval is how often the WAL is checkpointed and
-	// truncated. Default DefaultCheckpointInterval.
+	// CheckpointInterval is how often the SQLite WAL is checkpointed and
+	// truncated (SQLite only). Default DefaultCheckpointInterval.
 	CheckpointInterval time.Duration
 }
 
@@ -308,8 +308,9 @@ func (a *App) PasswordChecks() int64 {
 	return a.passwords.checks.Load()
 }
 
-// DB is the app's database handle, for tests and tools that look at the
-// file (integrity checks, checksums); the app owns it.
+// DB is the app's database handle (SQLite or PostgreSQL; see Database),
+// for tests and tools that look at the data (integrity checks,
+// checksums); the app owns it.
 func (a *App) DB() *sql.DB {
 	return a.db
 }
