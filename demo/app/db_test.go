@@ -16,13 +16,17 @@ type testDatabase struct {
 }
 
 // testDatabases are SQLite (a file in t.TempDir()) and PostgreSQL (a
-// database of the test's own through internal/testsvc: skipped without
-// the server, required with FIBERFN_REQUIRE_SERVICES=1).
+// database of the test's own through internal/testsvc: skipped under
+// -short and without the server, required with
+// FIBERFN_REQUIRE_SERVICES=1).
 var testDatabases = []testDatabase{
 	{"sqlite", func(t testing.TB) databaseURL {
 		return databaseURL{dialectSQLite, filepath.Join(t.TempDir(), "demo.db")}
 	}},
 	{"postgres", func(t testing.TB) databaseURL {
+		if testing.Short() {
+			t.Skip("PostgreSQL: a service test, skipped with -short")
+		}
 		return databaseURL{dialectPostgres, testsvc.Postgres(t)}
 	}},
 }
