@@ -179,6 +179,8 @@ CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks
 		// Sessions, once-only answers and throttle counts, when the
 		// database is PostgreSQL (see sqlStorage); SQLite keeps them in
 		// the gofiber sqlite3 storages' own tables.
-		postgres: kvTableDDL(dialectPostgres, sessionTable) + kvTableDDL(dialectPostgres, onceTable) + kvTableDDL(dialectPostgres, limitsTable),
+		// The names are literal (not sessionTable and the like): a
+		// migration stays as released.
+		postgres: kvTableDDL(dialectPostgres, "sessions") + kvTableDDL(dialectPostgres, "once_answers") + kvTableDDL(dialectPostgres, "limits"),
 	},
 }
