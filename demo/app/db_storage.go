@@ -19,6 +19,7 @@ const kvGCInterval = 10 * time.Minute
 // kvTableDDL creates the table of an sqlStorage on d (in a migration; see
 // db_migrations.go). Keys are any text; e is the expiry in Unix
 // milliseconds, 0 for none. The partial index serves the expiry sweep.
+// Migration 3 uses it: a change here is a new migration, not an edit.
 func kvTableDDL(d dialect, table string) string {
 	blob := "BLOB"
 	if d == dialectPostgres {
