@@ -23,6 +23,17 @@ type Counts struct {
 // Total is the number of tasks, open and done.
 func (c Counts) Total() int { return c.Open + c.Done }
 
+// shown is the number of tasks the filter lists.
+func (c Counts) shown(f Filter) int {
+	switch f {
+	case FilterOpen:
+		return c.Open
+	case FilterDone:
+		return c.Done
+	}
+	return c.Total()
+}
+
 // Filter selects which tasks a list shows.
 type Filter string
 
@@ -68,6 +79,16 @@ func (s *Store) ClearDone(userID int64) (int64, error) {
 
 // Tasks returns the user's tasks that pass the filter, oldest first.
 func (s *Store) Tasks(userID int64, f Filter) ([]Task, error) {
+	return s.tasks(userID, f, 0)
+}
+
+// maxSizeHint bounds the room tasks makes up front, whatever the counts
+// row says.
+const maxSizeHint = 10_000
+
+// tasks is Tasks with room for sizeHint tasks made up front (the count
+// from Counts, when the caller has it), so the list grows without copies.
+func (s *Store) tasks(userID int64, f Filter, sizeHint int) ([]Task, error) {
 	q := s.q.tasksAll
 	switch f {
 	case FilterOpen:
@@ -81,6 +102,9 @@ func (s *Store) Tasks(userID int64, f Filter) ([]Task, error) {
 	}
 	defer rows.Close()
 	var tasks []Task
+	if sizeHint > 0 {
+		tasks = make([]Task, 0, min(sizeHint, maxSizeHint))
+	}
 	for rows.Next() {
 		var t Task
 		var created int64

@@ -180,7 +180,7 @@ func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fibe
 	if err != nil {
 		return nil, err
 	}
-	shown, err := store.Tasks(u.ID, filter)
+	shown, err := store.tasks(u.ID, filter, counts.shown(filter))
 	if err != nil {
 		return nil, err
 	}
