@@ -163,19 +163,20 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("app: the secret has %d bytes, want at least %d", len(secret), MinSecretSize)
 	}
-	sessionStorage, err := newKVStorage(db, dbURL.dialect, sessionTable)
+	writeMu := newWriteLock(dbURL.dialect)
+	sessionStorage, err := newKVStorage(db, dbURL.dialect, sessionTable, writeMu)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	sessions := newSessions(sessionStorage, opts.SecureCookies)
-	once, err := newKVStorage(db, dbURL.dialect, onceTable)
+	once, err := newKVStorage(db, dbURL.dialect, onceTable, writeMu)
 	if err != nil {
 		sessions.stop()
 		db.Close()
 		return nil, err
 	}
-	limitStorage, err := newKVStorage(db, dbURL.dialect, limitsTable)
+	limitStorage, err := newKVStorage(db, dbURL.dialect, limitsTable, writeMu)
 	if err != nil {
 		once.Close()
 		sessions.stop()
@@ -187,7 +188,7 @@ func New(opts Options) (*App, error) {
 		opts.CheckpointInterval = DefaultCheckpointInterval
 	}
 	a := &App{
-		Store:      newStore(db, dbURL.dialect),
+		Store:      newStore(db, dbURL.dialect, writeMu),
 		Keys:       [][]byte{signingKey(secret)},
 		Assets:     assets,
 		db:         db,

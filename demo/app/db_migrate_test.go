@@ -108,7 +108,7 @@ func TestMigrateOldSQLiteFile(t *testing.T) {
 	if got := appliedVersions(t, db); !slices.Equal(got, allVersions()) {
 		t.Errorf("applied %v, want %v", got, allVersions())
 	}
-	s := newStore(db, dialectSQLite)
+	s := newStore(db, dialectSQLite, newWriteLock(dialectSQLite))
 	mustCounts(t, s, 1, 1, 2)
 	mustCounts(t, s, 2, 1, 0)
 	if u, err := s.UserByName("old"); err != nil || !bytes.Equal(u.PasswordHash, []byte{0, 0xff}) {
@@ -117,7 +117,7 @@ func TestMigrateOldSQLiteFile(t *testing.T) {
 	if got, err := loadSecret(db, dialectSQLite); err != nil || !bytes.Equal(got, key) {
 		t.Errorf("the stored key changed: %x, %v", got, err)
 	}
-	kv, err := newKVStorage(db, dialectSQLite, sessionTable)
+	kv, err := newKVStorage(db, dialectSQLite, sessionTable, newWriteLock(dialectSQLite))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestMigrateOldSQLiteFile(t *testing.T) {
 	if got := appliedVersions(t, db2); !slices.Equal(got, allVersions()) {
 		t.Errorf("after a restart: applied %v, want %v", got, allVersions())
 	}
-	mustCounts(t, newStore(db2, dialectSQLite), 1, 2, 2)
+	mustCounts(t, newStore(db2, dialectSQLite, newWriteLock(dialectSQLite)), 1, 2, 2)
 }
 
 // TestMigrateConcurrently starts six "instances" (pools of their own) on

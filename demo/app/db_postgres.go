@@ -35,7 +35,7 @@ const (
 // does not connect yet; the migrations are the first use.
 //
 // Every write goes straight to the server: PostgreSQL's row locks order
-// concurrent writes, so there is no Go-side write lock (Store.writeMu is
+// concurrent writes, so there is no Go-side write lock (newWriteLock is
 // SQLite's). pgx prepares each query once per connection and caches it
 // (its default statement cache), as go-sqlite3's statement cache does.
 func openPostgres(rawURL string) (*sql.DB, error) {

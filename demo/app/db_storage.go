@@ -38,9 +38,10 @@ CREATE INDEX ` + table + `_expiry ON ` + table + ` (e) WHERE e <> 0;
 // newKVStorage returns the fiber.Storage over one of the demo's
 // key-value tables (sessions, once-only answers, throttle counts): on
 // SQLite the gofiber sqlite3 storage in the same file, which creates its
-// own table; on PostgreSQL an sqlStorage over the table the migrations
-// made. Either borrows db: closing the storage leaves db open.
-func newKVStorage(db *sql.DB, d dialect, table string) (s fiber.Storage, err error) {
+// own table, with its writes under the process's write lock writeMu (see
+// newWriteLock); on PostgreSQL an sqlStorage over the table the
+// migrations made. Either borrows db: closing the storage leaves db open.
+func newKVStorage(db *sql.DB, d dialect, table string, writeMu *sync.Mutex) (s fiber.Storage, err error) {
 	if d == dialectPostgres {
 		return newSQLStorage(db, d, table, kvGCInterval), nil
 	}
@@ -50,7 +51,37 @@ func newKVStorage(db *sql.DB, d dialect, table string) (s fiber.Storage, err err
 			err = fmt.Errorf("app: %s storage: %v", table, r)
 		}
 	}()
-	return sqlite3.NewFromConnection(db, sqlite3.Config{Table: table, GCInterval: kvGCInterval}), nil
+	return &serialStorage{Storage: sqlite3.NewFromConnection(db, sqlite3.Config{Table: table, GCInterval: kvGCInterval}), writeMu: writeMu}, nil
+}
+
+// serialStorage is a storage on SQLite whose writes (Set, Delete, Reset)
+// take the process's write lock, like the Store's (see newWriteLock).
+// Reads go straight through. (The gofiber storage's own expiry sweep,
+// every kvGCInterval, does not take it: SQLite's busy handler covers it.)
+type serialStorage struct {
+	fiber.Storage
+	writeMu *sync.Mutex
+}
+
+// Set stores val under key, one write at a time.
+func (s *serialStorage) Set(key string, val []byte, exp time.Duration) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.Storage.Set(key, val, exp)
+}
+
+// Delete removes key, one write at a time.
+func (s *serialStorage) Delete(key string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.Storage.Delete(key)
+}
+
+// Reset empties the storage's table, one write at a time.
+func (s *serialStorage) Reset() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.Storage.Reset()
 }
 
 // errStorageClosed is returned by an sqlStorage used after Close.

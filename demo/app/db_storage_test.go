@@ -155,16 +155,22 @@ func TestSQLStorageConcurrentSet(t *testing.T) {
 }
 
 // TestKVStorageByDialect: SQLite keeps the gofiber sqlite3 storage (the
-// product names it); PostgreSQL gets the sqlStorage over the tables the
-// migrations made.
+// product names it), its writes under the process's write lock;
+// PostgreSQL gets the sqlStorage over the tables the migrations made.
 func TestKVStorageByDialect(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, db *sql.DB, d dialect) {
+		writeMu := newWriteLock(d)
+		if (writeMu != nil) != (d == dialectSQLite) {
+			t.Fatalf("write lock on %v: %v", d, writeMu)
+		}
 		for _, table := range []string{sessionTable, onceTable, limitsTable} {
-			s, err := newKVStorage(db, d, table)
+			s, err := newKVStorage(db, d, table, writeMu)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, isSQL := s.(*sqlStorage); isSQL != (d == dialectPostgres) {
+			_, isSQL := s.(*sqlStorage)
+			_, isSerial := s.(*serialStorage)
+			if isSQL != (d == dialectPostgres) || isSerial != (d == dialectSQLite) {
 				t.Errorf("%s on %v: a %T", table, d, s)
 			}
 			if err := s.Set("k", []byte(table), time.Minute); err != nil {
@@ -172,6 +178,15 @@ func TestKVStorageByDialect(t *testing.T) {
 			}
 			if v, err := s.Get("k"); err != nil || string(v) != table {
 				t.Errorf("%s: %q, %v", table, v, err)
+			}
+			if err := s.Delete("k"); err != nil {
+				t.Fatal(err)
+			}
+			if writeMu != nil {
+				if !writeMu.TryLock() {
+					t.Fatalf("%s: a write left the write lock held", table)
+				}
+				writeMu.Unlock()
 			}
 			s.Close()
 		}

@@ -61,6 +61,6 @@ func openTestDB(t testing.TB, u databaseURL) *sql.DB {
 func forEachStore(t *testing.T, f func(t *testing.T, s *Store)) {
 	t.Helper()
 	forEachDatabase(t, func(t *testing.T, db *sql.DB, d dialect) {
-		f(t, newStore(db, d))
+		f(t, newStore(db, d, newWriteLock(d)))
 	})
 }

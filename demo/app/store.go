@@ -18,28 +18,27 @@ type Store struct {
 	db      *sql.DB
 	dialect dialect
 	q       *queries
-	// serialWrites makes the Store's writes one at a time (writeMu): on
-	// SQLite, so that they queue in Go rather than on the file's write
-	// lock (see poolSize). PostgreSQL orders them with its row locks.
-	serialWrites bool
-	writeMu      sync.Mutex
+	// writeMu makes every write of the process one at a time on SQLite
+	// (see newWriteLock); nil on PostgreSQL, whose row locks order them.
+	writeMu *sync.Mutex
 }
 
 // newStore returns a Store on db, whose schema is up to date (see
-// migrate).
-func newStore(db *sql.DB, d dialect) *Store {
-	return &Store{db: db, dialect: d, q: newQueries(d), serialWrites: d == dialectSQLite}
+// migrate). writeMu is the process's SQLite write lock (newWriteLock),
+// shared with the key-value storages.
+func newStore(db *sql.DB, d dialect, writeMu *sync.Mutex) *Store {
+	return &Store{db: db, dialect: d, q: newQueries(d), writeMu: writeMu}
 }
 
 // lockWrites takes the write lock on SQLite; unlockWrites releases it.
 func (s *Store) lockWrites() {
-	if s.serialWrites {
+	if s.writeMu != nil {
 		s.writeMu.Lock()
 	}
 }
 
 func (s *Store) unlockWrites() {
-	if s.serialWrites {
+	if s.writeMu != nil {
 		s.writeMu.Unlock()
 	}
 }

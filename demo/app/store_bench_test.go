@@ -39,7 +39,7 @@ func BenchmarkStore(b *testing.B) {
 	for _, tdb := range testDatabases {
 		b.Run(tdb.name, func(b *testing.B) {
 			u := tdb.url(b)
-			s := newStore(openTestDB(b, u), u.dialect)
+			s := newStore(openTestDB(b, u), u.dialect, newWriteLock(u.dialect))
 			user, err := s.CreateUser("bench", []byte("hash"))
 			if err != nil {
 				b.Fatal(err)
