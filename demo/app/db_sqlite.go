@@ -23,9 +23,10 @@ const poolSize = 8
 // milliseconds and keeps an OS thread per waiter. This matters most for a
 // write that returns a row (INSERT ... RETURNING): SQLite commits it only
 // when the statement is reset, after Go has read the row, so the file
-// stays locked across Go code. Measured with benchrun, htmx add: 0.85x
-// the CPU per request of the version before RETURNING with only the
-// Store's writes serialized, 1.11x with every write serialized.
+// stays locked across Go code. Measured with benchrun, htmx add:
+// 0.83x-0.92x the CPU per request of the version before RETURNING with
+// only the Store's writes serialized, 1.11x with every write serialized
+// (BENCHMARKS.md).
 //
 // PostgreSQL gets none (nil): its row locks order concurrent writes.
 func newWriteLock(d dialect) *sync.Mutex {
