@@ -3,7 +3,8 @@
 // with JavaScript on and off.
 //
 //	go run ./demo                      # every interface, port 3000; data/demo.db
-//	go run ./demo -addr 127.0.0.1:8080 -db /tmp/demo.db
+//	go run ./demo -addr 127.0.0.1:8080 -db sqlite:/tmp/demo.db
+//	go run ./demo -db postgres://user:pass@127.0.0.1:5432/demo   # PostgreSQL
 //	go run ./demo -dev                 # templates/ and public/ from disk
 //	demo -secure-cookies -trusted-proxies 10.0.0.0/8   # behind a TLS proxy
 //	demo -redis redis://127.0.0.1:6379/0 -secret "$NEW,$OLD"  # one of several instances
@@ -53,7 +54,7 @@ func run(args []string) error {
 		fs.PrintDefaults()
 	}
 	addr := fs.String("addr", ":3000", "address to listen on, host:port (when not given, the PORT environment variable sets the port)")
-	dbPath := fs.String("db", "data/demo.db", "SQLite file for users, tasks and sessions (its directory is created)")
+	dbURL := fs.String("db", app.DefaultDatabase, "database of users, tasks and sessions: sqlite:PATH (a SQLite file, its directory created; a bare PATH works too) or postgres://user:pass@host:5432/db")
 	dev := fs.Bool("dev", false, "serve templates/ and public/ from the working directory (the repository root) and re-read templates on every request")
 	htmx := fs.String("htmx", public.HTMXDefault, "vendored htmx version the pages load ("+public.HTMXDefault+" or "+public.HTMXLegacy+")")
 	secure := fs.Bool("secure-cookies", false, "mark every cookie Secure (serve over HTTPS, or behind a TLS proxy); off, cookies are Secure only on requests that came over HTTPS")
@@ -111,7 +112,7 @@ func run(args []string) error {
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	opts := app.Options{
-		DBPath: *dbPath, HTMXVersion: *htmx, Logger: logger,
+		Database: *dbURL, HTMXVersion: *htmx, Logger: logger,
 		SecureCookies: *secure, TrustedProxies: trusted,
 		Redis: *redisURL, RedisPrefix: *redisPrefix, TaskQuota: *quota,
 		Throttle: app.Throttle{UserWrites: writes.Max, UserWritesWindow: writes.Window},
@@ -141,8 +142,8 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Printf("signing key: %s; cookies Secure: %s; trusted proxies: %s\n", keySource, secureMode(*secure), orNone(trusted))
-	fmt.Printf("sessions and attempt counts: %s\n", stateWhere(*redisURL, *redisPrefix))
-	fmt.Printf("fiberfn demo listening on %s (database %s)\n", listeningOn(ln.Addr()), *dbPath)
+	fmt.Printf("sessions, attempt counts and once-only claims: %s\n", stateWhere(*redisURL, *redisPrefix))
+	fmt.Printf("fiberfn demo listening on %s (database %s)\n", listeningOn(ln.Addr()), a.Database())
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)

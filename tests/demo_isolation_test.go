@@ -110,7 +110,7 @@ func TestDemoRestart(t *testing.T) {
 	browser.login("restart", "restart-password", false)
 	first.Stop()
 
-	second := startDemo(t, app.Options{DBPath: first.DBPath, HTMXVersion: public.HTMXLegacy})
+	second := startDemo(t, app.Options{Database: first.Database, HTMXVersion: public.HTMXLegacy})
 	for _, c := range []*webClient{remembered.withBase(second.URL), browser.withBase(second.URL)} {
 		page := c.get("/")
 		mustContain(t, "home after the restart", page.Body, `<span class="sr-only">restart</span>`, "Survive a restart", "htmx-"+public.HTMXLegacy)

@@ -341,14 +341,23 @@ func flood(t *testing.T, c *webClient, conns int, d time.Duration) floodStats {
 	return s
 }
 
-// dbSize is the size of the demo's database file after a checkpoint has
-// moved the WAL into it.
+// dbSize is the size of the demo's database: the SQLite file after a
+// checkpoint has moved the WAL into it, or PostgreSQL's size of the
+// database.
 func dbSize(t *testing.T, d *demoServer) int64 {
 	t.Helper()
+	path, ok := strings.CutPrefix(d.Database, "sqlite:")
+	if !ok {
+		var n int64
+		if err := d.App.DB().QueryRow("SELECT pg_database_size(current_database())").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	if _, err := d.App.DB().Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := os.Stat(d.DBPath)
+	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}

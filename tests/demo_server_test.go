@@ -1,8 +1,9 @@
 package tests
 
 // The demo app under test: startDemo runs a real instance on a loopback
-// port with its own SQLite file, for the HTTP tests here and the browser
-// tests alike.
+// port with its own database, for the HTTP tests here and the browser
+// tests alike: a SQLite file, or with FIBERFN_TEST_DB=postgres a
+// PostgreSQL database of the test's own.
 
 import (
 	"bytes"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,7 +22,35 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fiberfn/fiberfn/demo/app"
+	"github.com/fiberfn/fiberfn/internal/testsvc"
 )
+
+// testDatabaseEnv names the database of the instances that startDemo
+// starts when the test names none: unset or "sqlite", a SQLite file in
+// t.TempDir(); "postgres", a fresh PostgreSQL database through
+// internal/testsvc (the test skips without the server, and fails instead
+// with FIBERFN_REQUIRE_SERVICES=1). So
+//
+//	FIBERFN_TEST_DB=postgres go test ./tests/
+//
+// runs the demo's black-box suite on PostgreSQL. Tests that give
+// Options.DBPath (restarts on one file, the WAL) stay on SQLite.
+const testDatabaseEnv = "FIBERFN_TEST_DB"
+
+// freshDatabase returns the URL of a new, empty database of the test's
+// own, of the kind $FIBERFN_TEST_DB names.
+func freshDatabase(t testing.TB) string {
+	t.Helper()
+	switch kind := os.Getenv(testDatabaseEnv); kind {
+	case "", "sqlite":
+		return "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	case "postgres":
+		return testsvc.Postgres(t)
+	default:
+		t.Fatalf("$%s=%q: want sqlite or postgres", testDatabaseEnv, kind)
+		return ""
+	}
+}
 
 // demoServer is a running instance of the demo app.
 type demoServer struct {
@@ -28,9 +58,9 @@ type demoServer struct {
 	URL string
 	// App is the instance, for looking at its Store.
 	App *app.App
-	// DBPath is its SQLite file; start another instance on it to test a
-	// restart.
-	DBPath string
+	// Database is its database URL (Options.Database); start another
+	// instance on it to test a restart.
+	Database string
 
 	t      testing.TB
 	served chan error
@@ -39,13 +69,17 @@ type demoServer struct {
 }
 
 // startDemo starts the demo app on 127.0.0.1 and a free port, and stops it
-// when the test ends. Unset options get test defaults: a fresh SQLite file
-// in t.TempDir(), bcrypt.MinCost, and a logger that writes to the test log.
-// Any error the app logs fails the test (unexpected errors are 500s).
+// when the test ends. Unset options get test defaults: a fresh database
+// (see testDatabaseEnv), bcrypt.MinCost, and a logger that writes to the
+// test log. Any error the app logs fails the test (unexpected errors are
+// 500s).
 func startDemo(t testing.TB, opts app.Options) *demoServer {
 	t.Helper()
-	if opts.DBPath == "" {
-		opts.DBPath = filepath.Join(t.TempDir(), "demo.db")
+	if opts.DBPath != "" {
+		opts.Database, opts.DBPath = "sqlite:"+opts.DBPath, ""
+	}
+	if opts.Database == "" {
+		opts.Database = freshDatabase(t)
 	}
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = bcrypt.MinCost
@@ -63,7 +97,7 @@ func startDemo(t testing.TB, opts app.Options) *demoServer {
 		a.Close()
 		t.Fatalf("listen: %v", err)
 	}
-	d := &demoServer{URL: "http://" + ln.Addr().String(), App: a, DBPath: opts.DBPath, t: t, served: make(chan error, 1), errs: errs}
+	d := &demoServer{URL: "http://" + ln.Addr().String(), App: a, Database: opts.Database, t: t, served: make(chan error, 1), errs: errs}
 	go func() { d.served <- a.Fiber.Listener(ln) }()
 	t.Cleanup(d.Stop)
 	d.waitServing()

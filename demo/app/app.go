@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/fiberfn/fiberfn/ext/sqlstore"
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/fiberfn/fiberfn/fiberfn/strict"
 	"github.com/fiberfn/fiberfn/public"
@@ -32,8 +31,17 @@ import (
 
 // Options configure [New].
 type Options struct {
-	// DBPath is the SQLite file of users, tasks and sessions; its
-	// directory is created when missing. Required.
+	// Database is where users, tasks, sessions, once-only answers,
+	// throttle counts and the stored signing key live: "sqlite:PATH" (a
+	// file, its directory created when missing; a bare PATH means the
+	// same) or a PostgreSQL URL, "postgres://user:pass@host:5432/db"
+	// (its pool size: the parameter pool_max_conns, default
+	// DefaultPostgresMaxConns). The schema is created and migrated on
+	// start. Set this or DBPath.
+	Database string
+
+	// DBPath is the shorthand for a SQLite file: DBPath: p is
+	// Database: "sqlite:" + p.
 	DBPath string
 
 	// DevDir, when set, is a repository root whose templates/ and
@@ -95,8 +103,8 @@ type Options struct {
 	// Default DefaultRedisPrefix.
 	RedisPrefix string
 
-	// CheckpointInterval is how often the WAL is checkpointed and
-	// truncated. Default DefaultCheckpointInterval.
+	// CheckpointInterval is how often the SQLite WAL is checkpointed and
+	// truncated (SQLite only). Default DefaultCheckpointInterval.
 	CheckpointInterval time.Duration
 }
 
@@ -126,9 +134,10 @@ type App struct {
 	Assets *Assets
 
 	db         *sql.DB
+	database   databaseURL
 	passwords  *Passwords
 	sessions   *Sessions
-	once       *sqlstore.Store
+	once       onceStore
 	throttle   *throttle
 	state      *sharedState
 	redis      *redisConn // nil without Options.Redis
@@ -161,13 +170,17 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: static files: %w", err)
 	}
-	db, err := openDB(opts.DBPath)
+	dbURL, err := opts.databaseURL()
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(dbURL)
 	if err != nil {
 		return nil, err
 	}
 	secret := opts.Secret
 	if len(secret) == 0 {
-		if secret, err = loadSecret(db); err != nil {
+		if secret, err = loadSecret(db, dbURL.dialect); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -180,12 +193,13 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	state, err := openState(opts, db, opts.Logger)
+	writeMu := newWriteLock(dbURL.dialect)
+	state, err := openState(opts, db, dbURL.dialect, writeMu, opts.Logger)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	once, err := newOnceStorage(db)
+	once, err := newOnceStore(db, dbURL.dialect, state.redis)
 	if err != nil {
 		state.close()
 		db.Close()
@@ -198,10 +212,11 @@ func New(opts Options) (*App, error) {
 		opts.TaskQuota = DefaultTaskQuota
 	}
 	a := &App{
-		Store:      NewStore(db),
+		Store:      newStore(db, dbURL.dialect, writeMu),
 		Keys:       keys,
 		Assets:     assets,
 		db:         db,
+		database:   dbURL,
 		passwords:  passwords,
 		sessions:   state.sessions,
 		once:       once,
@@ -211,9 +226,11 @@ func New(opts Options) (*App, error) {
 		htmxScript: assets.URL(public.HTMXFile(opts.HTMXVersion)),
 		logger:     opts.Logger,
 	}
-	a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
-		opts.Logger.Warn("demo: WAL checkpoint", "err", err)
-	})
+	if dbURL.dialect == dialectSQLite {
+		a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
+			opts.Logger.Warn("demo: WAL checkpoint", "err", err)
+		})
+	}
 
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(fiberfn.FuncMap())
@@ -293,12 +310,33 @@ func assets(dev string) (views, static fs.FS, err error) {
 	return os.DirFS(filepath.Join(dev, "templates")), os.DirFS(filepath.Join(dev, "public")), nil
 }
 
-// Close stops the WAL checkpoints and the storages' sweepers, checkpoints
-// once more and closes the database and the Redis connection. Shut the
-// Fiber app down first.
+// Close stops the storages' sweepers (and on SQLite the WAL checkpoints,
+// with a last checkpoint) and closes the database and the Redis
+// connection. Shut the Fiber app down first.
 func (a *App) Close() error {
-	a.checkpoint.stop()
-	return errors.Join(a.state.close(), a.once.Close(), checkpoint(a.db), a.db.Close())
+	errs := []error{a.once.Close(), a.state.close()}
+	if a.checkpoint != nil {
+		a.checkpoint.stop()
+		errs = append(errs, checkpoint(a.db))
+	}
+	return errors.Join(append(errs, a.db.Close())...)
+}
+
+// Database describes the app's database for the start-up line and logs:
+// "sqlite:PATH", or the PostgreSQL URL without its password.
+func (a *App) Database() string {
+	return a.database.String()
+}
+
+// databaseURL is the database that Database or DBPath names.
+func (o Options) databaseURL() (databaseURL, error) {
+	switch {
+	case o.Database != "" && o.DBPath != "":
+		return databaseURL{}, fmt.Errorf("app: set Options.Database or Options.DBPath, not both")
+	case o.DBPath != "":
+		return databaseURL{dialectSQLite, o.DBPath}, nil
+	}
+	return parseDatabaseURL(o.Database)
 }
 
 // PasswordChecks is the number of bcrypt password comparisons the app has
@@ -307,8 +345,9 @@ func (a *App) PasswordChecks() int64 {
 	return a.passwords.checks.Load()
 }
 
-// DB is the app's database handle, for tests and tools that look at the
-// file (integrity checks, checksums); the app owns it.
+// DB is the app's database handle (SQLite or PostgreSQL; see Database),
+// for tests and tools that look at the data (integrity checks,
+// checksums); the app owns it.
 func (a *App) DB() *sql.DB {
 	return a.db
 }

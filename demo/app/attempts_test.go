@@ -42,31 +42,25 @@ var counterBackends = []counterBackend{
 	}},
 }
 
-// testSQLite opens the demo's database at path with the state tables.
+// testSQLite opens the demo's database at path, migrated.
 func testSQLite(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := openDB(path)
+	db, err := openDB(databaseURL{dialectSQLite, path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := createStateTables(db); err != nil {
-		t.Fatal(err)
-	}
 	return db
 }
 
-// testPostgres opens the PostgreSQL database at url with the state tables.
+// testPostgres opens the PostgreSQL database at url, migrated.
 func testPostgres(t *testing.T, url string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("pgx", url)
+	db, err := openDB(databaseURL{dialectPostgres, url})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := createStateTables(db); err != nil {
-		t.Fatal(err)
-	}
 	return db
 }
 
@@ -266,14 +260,11 @@ func ExampleAttempts() {
 		panic(err)
 	}
 	defer os.RemoveAll(dir)
-	db, err := openDB(filepath.Join(dir, "example.db"))
+	db, err := openDB(databaseURL{dialectSQLite, filepath.Join(dir, "example.db")})
 	if err != nil {
 		panic(err)
 	}
 	defer db.Close()
-	if err := createStateTables(db); err != nil {
-		panic(err)
-	}
 	attempts := &Attempts{store: &sqlCounters{db: db}, now: time.Now}
 	perAccount := Limit{Max: 2, Window: 15 * time.Minute}
 	for range 3 {
@@ -292,14 +283,11 @@ func ExampleAttempts() {
 // with no limit), to show what the sliding window and the limit cost.
 func BenchmarkAttemptsTake(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "bench.db")
-	db, err := openDB(path)
+	db, err := openDB(databaseURL{dialectSQLite, path})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := createStateTables(db); err != nil {
-		b.Fatal(err)
-	}
 	if _, err := db.Exec(`CREATE TABLE raw_counts (name TEXT PRIMARY KEY, hits BIGINT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}

@@ -1,82 +1,37 @@
 package app
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-
-	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
+	"time"
 )
 
-// schema creates the demo's tables. The session table is created by the
-// session storage itself (see sessions.go).
-const schema = `
-CREATE TABLE IF NOT EXISTS users (
-	id            INTEGER PRIMARY KEY,
-	username      TEXT    NOT NULL UNIQUE,
-	password_hash BLOB    NOT NULL,
-	session_epoch INTEGER NOT NULL DEFAULT 1,
-	created_at    INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tasks (
-	id         INTEGER PRIMARY KEY,
-	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-	title      TEXT    NOT NULL,
-	done       INTEGER NOT NULL DEFAULT 0,
-	created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tasks_by_user ON tasks (user_id, done, id);
-`
+// migrateTimeout bounds the schema migrations at start-up, waits for
+// other instances' migrations included.
+const migrateTimeout = time.Minute
 
-// poolSize is how many SQLite connections the demo keeps open. Readers
-// share them (WAL lets them run beside the writer); writes are serialized
-// in Go by Store.exec, so that they queue instead of colliding on
-// SQLite's write lock, whose busy handler sleeps in steps of milliseconds.
-// Every connection stays open (idle ones too): opening one costs more
-// than most queries.
-const poolSize = 8
-
-// stmtCacheSize is how many prepared statements each connection keeps
-// (go-sqlite3's per-connection cache, keyed by the SQL text), so that the
-// Store's and the session storage's queries are prepared once per
-// connection rather than on every call.
-const stmtCacheSize = 32
-
-// openDB opens (creating when needed) the SQLite file at path in WAL mode
-// with a busy timeout, so that concurrent writers (other processes, the
-// session storage) wait for each other instead of failing with
-// SQLITE_BUSY, and creates the schema.
-func openDB(path string) (*sql.DB, error) {
-	if path == "" {
-		return nil, fmt.Errorf("app: Options.DBPath is empty")
+// openDB opens the database u names (creating a SQLite file when needed)
+// and brings its schema up to date (see migrate).
+func openDB(u databaseURL) (*sql.DB, error) {
+	var db *sql.DB
+	var err error
+	switch u.dialect {
+	case dialectSQLite:
+		db, err = openSQLite(u.target)
+	case dialectPostgres:
+		db, err = openPostgres(u.target)
+	default:
+		return nil, fmt.Errorf("app: unknown database %v", u.dialect)
 	}
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("app: database path %q must not contain ? or #", path)
-	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("app: create database directory: %w", err)
-		}
-	}
-	// go-sqlite3 applies these per connection: every pooled connection
-	// gets the same busy timeout, foreign keys, immediate transactions
-	// and statement cache.
-	dsn := path + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate" +
-		"&_stmt_cache_size=" + strconv.Itoa(stmtCacheSize)
-	db, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("app: open database: %w", err)
+		return nil, err
 	}
-	db.SetMaxOpenConns(poolSize)
-	db.SetMaxIdleConns(poolSize)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if _, err := db.Exec(schema); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), migrateTimeout)
+	defer cancel()
+	if err := migrate(ctx, db, u.dialect); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("app: create schema in %s: %w", path, err)
+		return nil, fmt.Errorf("app: migrate %s: %w", u, err)
 	}
 	return db, nil
 }

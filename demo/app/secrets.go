@@ -19,24 +19,22 @@ const MinSecretSize = 16
 // signs fiberfn's flash and notice cookies.
 const flashSecretName = "flash"
 
-// loadSecret returns the flash-signing key stored in db, creating the
-// secrets table and a random key of SecretSize bytes on first start, so
-// that cookies signed before a restart still verify after it.
-func loadSecret(db *sql.DB) ([]byte, error) {
-	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("app: create secrets table: %w", err)
-	}
+// loadSecret returns the flash-signing key stored in db's secrets table
+// (made by the first migration), storing a random key of SecretSize bytes
+// on first start, so that cookies signed before a restart still verify
+// after it, and every instance on one database signs with the same key.
+func loadSecret(db *sql.DB, d dialect) ([]byte, error) {
 	fresh := make([]byte, SecretSize)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("app: generate secret: %w", err)
 	}
 	// Two instances starting at once both insert; the first wins and
 	// both read its key.
-	if _, err := db.Exec(`INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)`, flashSecretName, fresh); err != nil {
+	if _, err := db.Exec(d.rebind(`INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`), flashSecretName, fresh); err != nil {
 		return nil, fmt.Errorf("app: store secret: %w", err)
 	}
 	var key []byte
-	if err := db.QueryRow(`SELECT value FROM secrets WHERE name = ?`, flashSecretName).Scan(&key); err != nil {
+	if err := db.QueryRow(d.rebind(`SELECT value FROM secrets WHERE name = $1`), flashSecretName).Scan(&key); err != nil {
 		return nil, fmt.Errorf("app: read secret: %w", err)
 	}
 	if len(key) < MinSecretSize {

@@ -33,7 +33,12 @@ var sessionIDLen = base64.RawURLEncoding.EncodedLen(sessionIDBytes)
 // Sessions keeps who is logged in. The cookie holds a random id (256 bits
 // from crypto/rand); storage holds, under the SHA-256 of the id, only the
 // user id, the user's session epoch and the remember-me flag: in the
-// database (table login_sessions) or in Redis. Every request reads its
+// database (the gofiber sqlite3 storage's table "sessions" in the SQLite
+// file, an sqlStorage on PostgreSQL) or in Redis (gofiber's Redis
+// storage). Fiber's session middleware is not used: it decodes a gob per
+// request, which cost over a third of a small request's CPU and led to a
+// per-process cache that let a logout hold late on other instances. Every
+// request reads its
 // session from storage, so a logout or a new login made through any
 // instance holds for every instance at the very next request, and every
 // request compares the epoch with the users table, so a password change

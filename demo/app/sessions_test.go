@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fiberfn/fiberfn/internal/testsvc"
+	"github.com/gofiber/fiber/v2"
 )
 
 // sessionBackends are the stores of session records: SQLite (always),
@@ -17,16 +19,27 @@ var sessionBackends = []struct {
 	open func(t *testing.T) sessionStore
 }{
 	{"SQLite", func(t *testing.T) sessionStore {
-		return &sqlSessions{db: testSQLite(t, filepath.Join(t.TempDir(), "sessions.db"))}
+		return &storageSessions{storage: testKV(t, testSQLite(t, filepath.Join(t.TempDir(), "sessions.db")), dialectSQLite)}
 	}},
 	{"PostgreSQL", func(t *testing.T) sessionStore {
-		return &sqlSessions{db: testPostgres(t, testsvc.Postgres(t))}
+		return &storageSessions{storage: testKV(t, testPostgres(t, testsvc.Postgres(t)), dialectPostgres)}
 	}},
 	{"Redis", func(t *testing.T) sessionStore {
 		url, prefix := testsvc.Redis(t)
 		r := testRedis(t, url, prefix)
-		return &redisSessions{storage: r.storage, prefix: prefix}
+		return &storageSessions{storage: r.storage, prefix: prefix + "session:"}
 	}},
+}
+
+// testKV is the session table's storage on db, as openState makes it.
+func testKV(t *testing.T, db *sql.DB, d dialect) fiber.Storage {
+	t.Helper()
+	kv, err := newKVStorage(db, d, sessionTable, newWriteLock(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kv.Close() })
+	return kv
 }
 
 // TestRedisKeysUnderPrefix: the sessions and the counters write only
@@ -36,7 +49,7 @@ func TestRedisKeysUnderPrefix(t *testing.T) {
 	url, prefix := testsvc.Redis(t)
 	r := testRedis(t, url, prefix)
 	ctx := context.Background()
-	s := &redisSessions{storage: r.storage, prefix: prefix}
+	s := &storageSessions{storage: r.storage, prefix: prefix + "session:"}
 	if err := s.put(ctx, "k", sessionRecord{userID: 1, epoch: 1}, time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,10 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // sharedState is what instances of the demo share besides the users and
@@ -13,13 +16,20 @@ import (
 type sharedState struct {
 	sessions *Sessions
 	attempts *Attempts
-	redis    *redisConn // nil without Redis
-	sweeper  *sweeper   // nil with Redis (keys expire there)
+	kv       fiber.Storage // the sessions' storage in the database; nil with Redis
+	redis    *redisConn    // nil without Redis
+	sweeper  *sweeper      // nil with Redis (keys expire there)
 }
 
-// openState opens the shared state of opts: in Redis, or in db's state
-// tables (created when missing), whose expired rows a sweeper deletes.
-func openState(opts Options, db *sql.DB, logger *slog.Logger) (*sharedState, error) {
+// sessionTable is the table of the session records in the database: the
+// gofiber sqlite3 storage's on SQLite (the table Fiber's session
+// middleware used before; its old rows, keyed by raw ids, never match a
+// hashed key and expire), an sqlStorage's on PostgreSQL (migration 3).
+const sessionTable = "sessions"
+
+// openState opens the shared state of opts: in Redis, or in db (whose
+// tables the migrations made; a sweeper deletes expired attempt counts).
+func openState(opts Options, db *sql.DB, d dialect, writeMu *sync.Mutex, logger *slog.Logger) (*sharedState, error) {
 	s := &sharedState{}
 	var sessions sessionStore
 	var counters counterStore
@@ -33,26 +43,33 @@ func openState(opts Options, db *sql.DB, logger *slog.Logger) (*sharedState, err
 			return nil, err
 		}
 		s.redis = r
-		sessions = &redisSessions{storage: r.storage, prefix: prefix}
+		sessions = &storageSessions{storage: r.storage, prefix: prefix + "session:"}
 		counters = &redisCounters{client: r.client, prefix: prefix}
 	} else {
-		if err := createStateTables(db); err != nil {
+		kv, err := newKVStorage(db, d, sessionTable, writeMu)
+		if err != nil {
 			return nil, err
 		}
-		sessions = &sqlSessions{db: db}
+		s.kv = kv
+		sessions = &storageSessions{storage: kv}
 		counters = &sqlCounters{db: db}
-		s.sweeper = startSweeper(db, func(err error) { logger.Warn("demo: delete expired sessions and counts", "err", err) })
+		s.sweeper = startSweeper(db, func(err error) { logger.Warn("demo: delete expired attempt counts", "err", err) })
 	}
 	s.sessions = &Sessions{store: sessions, secure: opts.SecureCookies}
 	s.attempts = &Attempts{store: counters, now: time.Now}
 	return s, nil
 }
 
-// close stops the sweeper and closes the Redis connection.
+// close stops the sweepers and closes the Redis connection; the database
+// stays open.
 func (s *sharedState) close() error {
 	if s == nil {
 		return nil
 	}
 	s.sweeper.stop()
-	return errors.Join(s.redis.close())
+	var kvErr error
+	if s.kv != nil {
+		kvErr = s.kv.Close()
+	}
+	return errors.Join(kvErr, s.redis.close())
 }

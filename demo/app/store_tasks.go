@@ -1,6 +1,8 @@
 package app
 
 import (
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -20,6 +22,17 @@ type Counts struct {
 
 // Total is the number of tasks, open and done.
 func (c Counts) Total() int { return c.Open + c.Done }
+
+// shown is the number of tasks the filter lists.
+func (c Counts) shown(f Filter) int {
+	switch f {
+	case FilterOpen:
+		return c.Open
+	case FilterDone:
+		return c.Done
+	}
+	return c.Total()
+}
 
 // Filter selects which tasks a list shows.
 type Filter string
@@ -42,37 +55,22 @@ func ParseFilter(s string) Filter {
 
 // AddTask adds an open task to the user's list.
 func (s *Store) AddTask(userID int64, title string) (Task, error) {
-	now := time.Now()
-	res, err := s.exec(`INSERT INTO tasks (user_id, title, created_at) VALUES (?, ?, ?)`, userID, title, now.Unix())
-	if err != nil {
+	now := time.Now().Unix()
+	t := Task{Title: title, CreatedAt: time.Unix(now, 0).UTC()}
+	if err := s.writeRow(s.q.addTask, []any{userID, title, now}, &t.ID); err != nil {
 		return Task{}, err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return Task{}, err
-	}
-	return Task{ID: id, Title: title, CreatedAt: time.Unix(now.Unix(), 0).UTC()}, nil
-}
-
-// SetDone marks one of the user's tasks done or open. A task of another
-// user is ErrNotFound and stays unchanged.
-func (s *Store) SetDone(userID, taskID int64, done bool) error {
-	return affected(s.exec(`UPDATE tasks SET done = ? WHERE id = ? AND user_id = ?`, done, taskID, userID))
-}
-
-// RenameTask changes the title of one of the user's tasks.
-func (s *Store) RenameTask(userID, taskID int64, title string) error {
-	return affected(s.exec(`UPDATE tasks SET title = ? WHERE id = ? AND user_id = ?`, title, taskID, userID))
+	return t, nil
 }
 
 // DeleteTask removes one of the user's tasks.
 func (s *Store) DeleteTask(userID, taskID int64) error {
-	return affected(s.exec(`DELETE FROM tasks WHERE id = ? AND user_id = ?`, taskID, userID))
+	return affected(s.exec(s.q.deleteTask, taskID, userID))
 }
 
 // ClearDone removes the user's done tasks and returns how many there were.
 func (s *Store) ClearDone(userID int64) (int64, error) {
-	res, err := s.exec(`DELETE FROM tasks WHERE user_id = ? AND done = 1`, userID)
+	res, err := s.exec(s.q.clearDone, userID)
 	if err != nil {
 		return 0, err
 	}
@@ -81,19 +79,32 @@ func (s *Store) ClearDone(userID int64) (int64, error) {
 
 // Tasks returns the user's tasks that pass the filter, oldest first.
 func (s *Store) Tasks(userID int64, f Filter) ([]Task, error) {
-	q := `SELECT id, title, done, created_at FROM tasks WHERE user_id = ?`
+	return s.tasks(userID, f, 0)
+}
+
+// maxSizeHint bounds the room tasks makes up front, whatever the counts
+// row says.
+const maxSizeHint = 10_000
+
+// tasks is Tasks with room for sizeHint tasks made up front (the count
+// from Counts, when the caller has it), so the list grows without copies.
+func (s *Store) tasks(userID int64, f Filter, sizeHint int) ([]Task, error) {
+	q := s.q.tasksAll
 	switch f {
 	case FilterOpen:
-		q += ` AND done = 0`
+		q = s.q.tasksOpen
 	case FilterDone:
-		q += ` AND done = 1`
+		q = s.q.tasksDone
 	}
-	rows, err := s.db.Query(q+` ORDER BY id`, userID)
+	rows, err := s.db.Query(q, userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var tasks []Task
+	if sizeHint > 0 {
+		tasks = make([]Task, 0, min(sizeHint, maxSizeHint))
+	}
 	for rows.Next() {
 		var t Task
 		var created int64
@@ -106,11 +117,16 @@ func (s *Store) Tasks(userID int64, f Filter) ([]Task, error) {
 	return tasks, rows.Err()
 }
 
-// Counts returns how many of the user's tasks are open and done.
+// Counts returns how many of the user's tasks are open and done. It reads
+// one row, kept up to date in the same transaction as every change of
+// the user's tasks (see the task_counts migration), whatever the length
+// of the list.
 func (s *Store) Counts(userID int64) (Counts, error) {
 	var c Counts
-	err := s.db.QueryRow(`SELECT coalesce(sum(done = 0), 0), coalesce(sum(done = 1), 0) FROM tasks WHERE user_id = ?`, userID).
-		Scan(&c.Open, &c.Done)
+	err := s.db.QueryRow(s.q.counts, userID).Scan(&c.Open, &c.Done)
+	if errors.Is(err, sql.ErrNoRows) { // no task yet
+		return Counts{}, nil
+	}
 	return c, err
 }
 

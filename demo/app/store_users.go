@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // ErrUsernameTaken is returned by CreateUser when the name is in use.
@@ -22,8 +20,6 @@ type User struct {
 	SessionEpoch int64
 	CreatedAt    time.Time
 }
-
-const userColumns = `id, username, password_hash, session_epoch, created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
@@ -41,32 +37,27 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 // CreateUser adds an account. The username is stored lowercased, so names
 // are unique regardless of case.
 func (s *Store) CreateUser(username string, hash []byte) (*User, error) {
-	now := time.Now()
-	res, err := s.exec(`INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)`,
-		strings.ToLower(username), hash, now.Unix())
-	if err != nil {
-		var se sqlite3.Error
-		if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
-			return nil, ErrUsernameTaken
-		}
-		return nil, err
+	now := time.Now().Unix()
+	u := &User{Username: strings.ToLower(username), PasswordHash: hash, SessionEpoch: 1, CreatedAt: time.Unix(now, 0).UTC()}
+	err := s.writeRow(s.q.createUser, []any{u.Username, hash, now}, &u.ID)
+	if errors.Is(err, sql.ErrNoRows) { // ON CONFLICT DO NOTHING: the name is taken
+		return nil, ErrUsernameTaken
 	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return nil, err
 	}
-	return &User{ID: id, Username: strings.ToLower(username), PasswordHash: hash, SessionEpoch: 1, CreatedAt: time.Unix(now.Unix(), 0).UTC()}, nil
+	return u, nil
 }
 
 // UserByName returns the account with that username (any case), or
 // ErrNotFound.
 func (s *Store) UserByName(username string) (*User, error) {
-	return scanUser(s.db.QueryRow(`SELECT `+userColumns+` FROM users WHERE username = ?`, strings.ToLower(username)))
+	return scanUser(s.db.QueryRow(s.q.userByName, strings.ToLower(username)))
 }
 
 // UserByID returns the account with that id, or ErrNotFound.
 func (s *Store) UserByID(id int64) (*User, error) {
-	return scanUser(s.db.QueryRow(`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(s.db.QueryRow(s.q.userByID, id))
 }
 
 // SetPassword replaces a user's password hash and starts a new session
@@ -74,10 +65,7 @@ func (s *Store) UserByID(id int64) (*User, error) {
 // new epoch.
 func (s *Store) SetPassword(id int64, hash []byte) (int64, error) {
 	var epoch int64
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	err := s.db.QueryRow(`UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch`,
-		hash, id).Scan(&epoch)
+	err := s.writeRow(s.q.setPassword, []any{hash, id}, &epoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -87,6 +75,6 @@ func (s *Store) SetPassword(id int64, hash []byte) (int64, error) {
 // CountUsers returns the number of accounts.
 func (s *Store) CountUsers() (int, error) {
 	var n int
-	err := s.db.QueryRow(`SELECT count(*) FROM users`).Scan(&n)
+	err := s.db.QueryRow(s.q.countUsers).Scan(&n)
 	return n, err
 }

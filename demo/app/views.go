@@ -170,15 +170,21 @@ func requestFilter(c *fiber.Ctx, sent string) Filter {
 	return FilterAll
 }
 
-// buildTaskList reads the user's tasks once and builds the section for
-// the filter. edit is the id of the row shown in edit mode (0: none);
-// flash is the failed plain form post to show, or nil.
+// buildTaskList reads the user's tasks that the filter shows and the
+// list's counts (one row, kept by the database; see Store.Counts) and
+// builds the section for the filter. edit is the id of the row shown in
+// edit mode (0: none); flash is the failed plain form post to show, or
+// nil.
 func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fiberfn.FormState) (*TaskList, error) {
-	all, err := store.Tasks(u.ID, FilterAll)
+	counts, err := store.Counts(u.ID)
 	if err != nil {
 		return nil, err
 	}
-	l := &TaskList{Filter: filter, Tasks: make([]TaskRow, 0, len(all))}
+	shown, err := store.tasks(u.ID, filter, counts.shown(filter))
+	if err != nil {
+		return nil, err
+	}
+	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown))}
 	rename := flash.For(fnRenameTask)
 	renameID := int64(-1)
 	if rename != nil {
@@ -186,15 +192,7 @@ func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fibe
 	}
 	renameShown := false
 	q := rowFilter(filter)
-	for _, t := range all {
-		if t.Done {
-			l.Counts.Done++
-		} else {
-			l.Counts.Open++
-		}
-		if !inFilter(filter, t.Done) {
-			continue
-		}
+	for _, t := range shown {
 		row := TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: q}
 		switch t.ID {
 		case renameID:

@@ -7,23 +7,25 @@ import (
 	"strings"
 	"time"
 
-	redisstorage "github.com/gofiber/storage/redis/v3"
+	"github.com/gofiber/fiber/v2"
 )
 
-// redisSessions keeps session records in Redis through gofiber's Redis
-// storage, each under prefix + "session:" + the hash of its id, as the
-// text "userID:epoch:remember" that expires with the session. (Never call
-// the storage's Reset: it flushes the whole Redis database.)
-type redisSessions struct {
-	storage *redisstorage.Storage
+// storageSessions keeps session records in a fiber.Storage: the gofiber
+// sqlite3 storage in the SQLite file, an sqlStorage on PostgreSQL, or
+// gofiber's Redis storage (see openState), each record under prefix + the
+// hash of its id, as the text "userID:epoch:remember", expiring with the
+// session. (Never call a Redis storage's Reset: it flushes the whole
+// database.)
+type storageSessions struct {
+	storage fiber.Storage
 	prefix  string
 }
 
 // errBadSession is returned for a stored record the demo did not write.
 var errBadSession = errors.New("app: a stored session record is malformed")
 
-func (s *redisSessions) get(ctx context.Context, key string) (sessionRecord, bool, error) {
-	b, err := s.storage.GetWithContext(ctx, s.prefix+"session:"+key)
+func (s *storageSessions) get(_ context.Context, key string) (sessionRecord, bool, error) {
+	b, err := s.storage.Get(s.prefix + key)
 	if err != nil || b == nil {
 		return sessionRecord{}, false, err
 	}
@@ -34,12 +36,12 @@ func (s *redisSessions) get(ctx context.Context, key string) (sessionRecord, boo
 	return r, true, nil
 }
 
-func (s *redisSessions) put(ctx context.Context, key string, r sessionRecord, ttl time.Duration) error {
-	return s.storage.SetWithContext(ctx, s.prefix+"session:"+key, []byte(formatSessionRecord(r)), ttl)
+func (s *storageSessions) put(_ context.Context, key string, r sessionRecord, ttl time.Duration) error {
+	return s.storage.Set(s.prefix+key, []byte(formatSessionRecord(r)), ttl)
 }
 
-func (s *redisSessions) remove(ctx context.Context, key string) error {
-	return s.storage.DeleteWithContext(ctx, s.prefix+"session:"+key)
+func (s *storageSessions) remove(_ context.Context, key string) error {
+	return s.storage.Delete(s.prefix + key)
 }
 
 // formatSessionRecord encodes r as "userID:epoch:remember" (remember 0 or 1).
