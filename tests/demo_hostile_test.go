@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -109,6 +110,10 @@ func TestDemoHostileInputSweep(t *testing.T) {
 	type request struct {
 		name, method, ct, body string
 		header                 []string
+		// query is appended to the function's path (issue 17.1: a copy of
+		// a field in the query string must not reach a guard or the
+		// function as another value than the body's).
+		query string
 	}
 	encode := func(m map[string]string, set ...string) string {
 		v := url.Values{}
@@ -136,43 +141,55 @@ func TestDemoHostileInputSweep(t *testing.T) {
 	cases := func(f fn) []request {
 		body := encode(f.fields)
 		rs := []request{
-			{"GET", "GET", "", "", nil},
-			{"PUT", "PUT", form, body, nil},
-			{"DELETE", "DELETE", form, body, nil},
-			{"cross-site", "POST", form, body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"}},
-			{"same-site sibling", "POST", form, body, []string{"Origin", "http://sub.127.0.0.1.example", "Sec-Fetch-Site", "same-site"}},
-			{"foreign Origin only", "POST", form, body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", ""}},
-			{"Origin null", "POST", form, body, []string{"Origin", "null", "Sec-Fetch-Site", ""}},
-			{"text/plain", "POST", "text/plain", body, nil},
-			{"XML", "POST", "application/xml", "<title>x</title>", nil},
+			{"GET", "GET", "", "", nil, ""},
+			{"PUT", "PUT", form, body, nil, ""},
+			{"DELETE", "DELETE", form, body, nil, ""},
+			{"cross-site", "POST", form, body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"}, ""},
+			{"same-site sibling", "POST", form, body, []string{"Origin", "http://sub.127.0.0.1.example", "Sec-Fetch-Site", "same-site"}, ""},
+			{"foreign Origin only", "POST", form, body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", ""}, ""},
+			{"Origin null", "POST", form, body, []string{"Origin", "null", "Sec-Fetch-Site", ""}, ""},
+			{"text/plain", "POST", "text/plain", body, nil, ""},
+			{"XML", "POST", "application/xml", "<title>x</title>", nil, ""},
 		}
 		if len(f.fields) > 0 { // a body-less POST to logout is a real logout
-			rs = append(rs, request{"no content type", "POST", "", body, nil})
+			rs = append(rs, request{"no content type", "POST", "", body, nil, ""})
 		}
 		rs = append(rs, []request{
-			{"body over the limit", "POST", form, encode(f.fields, "pad", over), nil},
-			{"malformed JSON", "POST", js, `{"title": "x", `, nil},
-			{"JSON array", "POST", js, `[1, 2, 3]`, nil},
-			{"JSON string", "POST", js, `"just a string"`, nil},
-			{"multipart without boundary", "POST", "multipart/form-data", body, nil},
-			{"multipart, broken body", "POST", "multipart/form-data; boundary=XYZ", "--XYZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nunterminated", nil},
+			{"body over the limit", "POST", form, encode(f.fields, "pad", over), nil, ""},
+			{"malformed JSON", "POST", js, `{"title": "x", `, nil, ""},
+			{"JSON array", "POST", js, `[1, 2, 3]`, nil, ""},
+			{"JSON string", "POST", js, `"just a string"`, nil, ""},
+			{"multipart without boundary", "POST", "multipart/form-data", body, nil, ""},
+			{"multipart, broken body", "POST", "multipart/form-data; boundary=XYZ", "--XYZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nunterminated", nil, ""},
 		}...)
 		for _, field := range f.text {
 			rs = append(rs,
-				request{"invalid UTF-8 in " + field, "POST", form, encode(f.fields, field, bad+"abcdefgh"), nil},
-				request{"900 KiB " + field, "POST", form, encode(f.fields, field, huge), nil},
-				request{"NUL in " + field, "POST", form, encode(f.fields, field, "ab\x00cdefgh"), nil},
+				request{"invalid UTF-8 in " + field, "POST", form, encode(f.fields, field, bad+"abcdefgh"), nil, ""},
+				request{"900 KiB " + field, "POST", form, encode(f.fields, field, huge), nil, ""},
+				request{"NUL in " + field, "POST", form, encode(f.fields, field, "ab\x00cdefgh"), nil, ""},
 				// Raw bytes: json.Marshal would have made them U+FFFD.
-				request{"JSON: invalid UTF-8 in " + field, "POST", js, strings.Replace(jsonOf(f.fields, field, "BAD-BYTES"), "BAD-BYTES", bad, 1), nil},
-				request{"JSON: number for " + field, "POST", js, strings.Replace(jsonOf(f.fields), `"`+field+`":`, `"`+field+`":12345,"x`+field+`":`, 1), nil},
+				request{"JSON: invalid UTF-8 in " + field, "POST", js, strings.Replace(jsonOf(f.fields, field, "BAD-BYTES"), "BAD-BYTES", bad, 1), nil, ""},
+				request{"JSON: number for " + field, "POST", js, strings.Replace(jsonOf(f.fields), `"`+field+`":`, `"`+field+`":12345,"x`+field+`":`, 1), nil, ""},
+			)
+		}
+		// Every field sent twice, and a copy of every field in the query
+		// string beside the body (form and JSON): a 400, never a run with
+		// either value (issue 17.1's lockout bypass read the query copy).
+		for _, field := range sortedKeys(f.fields) {
+			twice := encode(f.fields) + "&" + url.Values{field: {"decoy"}}.Encode()
+			copyInQuery := url.Values{field: {"decoy"}}.Encode()
+			rs = append(rs,
+				request{name: "duplicated " + field, method: "POST", ct: form, body: twice},
+				request{name: "query copy of " + field, method: "POST", ct: form, body: body, query: copyInQuery},
+				request{name: "JSON with a query copy of " + field, method: "POST", ct: js, body: jsonOf(f.fields), query: copyInQuery},
 			)
 		}
 		for _, field := range f.typed {
 			rs = append(rs,
-				request{"word for " + field, "POST", form, encode(f.fields, field, "abc"), nil},
-				request{"invalid UTF-8 for " + field, "POST", form, encode(f.fields, field, bad), nil},
-				request{"huge number for " + field, "POST", form, encode(f.fields, field, strings.Repeat("9", 400)), nil},
-				request{"JSON: string for " + field, "POST", js, jsonOf(f.fields, field, "abc"), nil},
+				request{"word for " + field, "POST", form, encode(f.fields, field, "abc"), nil, ""},
+				request{"invalid UTF-8 for " + field, "POST", form, encode(f.fields, field, bad), nil, ""},
+				request{"huge number for " + field, "POST", form, encode(f.fields, field, strings.Repeat("9", 400)), nil, ""},
+				request{"JSON: string for " + field, "POST", js, jsonOf(f.fields, field, "abc"), nil, ""},
 			)
 		}
 		return rs
@@ -186,7 +203,7 @@ func TestDemoHostileInputSweep(t *testing.T) {
 		for _, rq := range cases(f) {
 			for _, caller := range []string{"htmx", "json"} {
 				name := fmt.Sprintf("%s/%s/%s", f.name, rq.name, caller)
-				req, err := http.NewRequest(rq.method, d.URL+"/api/"+f.name, strings.NewReader(rq.body))
+				req, err := http.NewRequest(rq.method, d.URL+"/api/"+f.name+queryPart(rq.query), strings.NewReader(rq.body))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -332,4 +349,23 @@ func TestDemoHostileRawTCPSweep(t *testing.T) {
 	if r := alice.post("/api/add_task", url.Values{"title": {"after the raw sweep"}}); r.Status != http.StatusOK {
 		t.Errorf("alice after the sweep: %d", r.Status)
 	}
+}
+
+// sortedKeys returns m's keys in order, so a sweep's requests are the same
+// on every run.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// queryPart is "?"+q, or "" for an empty q.
+func queryPart(q string) string {
+	if q == "" {
+		return ""
+	}
+	return "?" + q
 }
