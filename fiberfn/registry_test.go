@@ -157,14 +157,22 @@ func TestRegisterConcurrentlyThenMount(t *testing.T) {
 
 // Register uses the default registry, which Mount serves when
 // Config.Registry is nil.
+// defaultRegistryApp registers on the process-wide default registry and
+// mounts it once, however often TestRegisterOnTheDefaultRegistry runs
+// (go test -count=N): a mounted registry takes no new names.
+var defaultRegistryApp = sync.OnceValues(func() (*fiber.App, *Fn[struct{}, string]) {
+	fn := Register("default_registry_test_fn", func(c *fiber.Ctx, in struct{}) (string, error) { return "from the default registry", nil })
+	app := fiber.New()
+	Mount(app)
+	return app, fn
+})
+
 func TestRegisterOnTheDefaultRegistry(t *testing.T) {
+	app, fn := defaultRegistryApp()
 	name := "default_registry_test_fn"
-	fn := Register(name, func(c *fiber.Ctx, in struct{}) (string, error) { return "from the default registry", nil })
 	if p, ok := defaultRegistry.Path(name); !ok || p != fn.Path() || p != "/api/"+name {
 		t.Fatalf("defaultRegistry.Path = %q, %v", p, ok)
 	}
-	app := fiber.New()
-	Mount(app)
 	resp, body := do(t, app, req{path: fn.Path(), headers: map[string]string{"Accept": "application/json"}})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "from the default registry") {
 		t.Fatalf("status %d body %q", resp.StatusCode, body)
