@@ -543,6 +543,24 @@ func onceSummary(a *protoApp, since time.Time) string {
 	return strings.Join(parts, "; ")
 }
 
+// waitOnceAnswered waits until the app has answered a request to
+// /api/once_add that started at or after since.
+func waitOnceAnswered(t *testing.T, a *protoApp, since time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		for _, r := range a.requests("/api/once_add") {
+			if !r.Start.Before(since) && !r.End.IsZero() {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server saw no submission of the once-only form within %v", stepTimeout)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
 // TestBrowserProtocolOnceOnly: a form with {{ fnOnce "once_add" }} posts
 // to a fiberfn.OnceOnly() function that inserts into a list (and takes
 // 150 ms), with 300 ms of emulated network latency. A double click on its
@@ -619,6 +637,10 @@ func TestBrowserProtocolOnceOnly(t *testing.T) {
 				b.setLatency(300)
 				start := time.Now()
 				s.submit()
+				// The server must have answered the first submission before
+				// "quiet" means anything: on a loaded machine Chromium may
+				// send it later than any fixed quiet period.
+				waitOnceAnswered(t, a, start)
 				b.waitQuiet(s.name, 700*time.Millisecond)
 				shown := b.onceList()
 				t.Logf("%s: the server saw %s; the screen shows %q", s.name, onceSummary(a, start), shown)
