@@ -132,19 +132,24 @@ func formValues(ct Contact) map[string]string {
 	return map[string]string{"first_name": ct.First, "last_name": ct.Last, "phone": ct.Phone, "email": ct.Email}
 }
 
-// UpdateIn is what the edit form sends. It has no json tags: JSON
-// clients use the form names.
-type UpdateIn struct {
-	ID    int    `params:"id"`
+// ContactForm is what the new and edit forms send. It has no json tags:
+// JSON clients use the form names.
+type ContactForm struct {
 	First string `form:"first_name"`
 	Last  string `form:"last_name"`
 	Phone string `form:"phone"`
 	Email string `form:"email"`
 }
 
-func (in UpdateIn) contact() Contact {
-	return Contact{ID: in.ID, First: strings.TrimSpace(in.First), Last: strings.TrimSpace(in.Last),
+func (in ContactForm) contact(id int) Contact {
+	return Contact{ID: id, First: strings.TrimSpace(in.First), Last: strings.TrimSpace(in.Last),
 		Phone: strings.TrimSpace(in.Phone), Email: strings.TrimSpace(in.Email)}
+}
+
+// UpdateIn is the edit form's values and the route's :id.
+type UpdateIn struct {
+	ID int `params:"id"`
+	ContactForm
 }
 
 // UpdateContact is PUT /contacts/:id (a plain form: POST with
@@ -156,7 +161,7 @@ var UpdateContact = fiberfn.RegisterOn(Registry, "update_contact", updateContact
 	fiberfn.FallbackPage("/contacts"))
 
 func updateContact(c *fiber.Ctx, in UpdateIn) (Contact, error) {
-	ct := in.contact()
+	ct := in.contact(in.ID)
 	found, err := fiberfn.ExpectContext[*Store](c).Update(ct)
 	if !found {
 		return Contact{}, fiberfn.ServerError("No such contact.", http.StatusNotFound)
@@ -174,8 +179,8 @@ var NewContact = fiberfn.RegisterOn(Registry, "new_contact", func(c *fiber.Ctx, 
 }, fiberfn.Route("/contacts/new"), fiberfn.Method("GET"), fiberfn.Render("contacts/form"), fiberfn.Page("contacts/edit"))
 
 // CreateContact is POST /contacts.
-var CreateContact = fiberfn.RegisterOn(Registry, "create_contact", func(c *fiber.Ctx, in UpdateIn) (Contact, error) {
-	ct, err := fiberfn.ExpectContext[*Store](c).Add(in.contact())
+var CreateContact = fiberfn.RegisterOn(Registry, "create_contact", func(c *fiber.Ctx, in ContactForm) (Contact, error) {
+	ct, err := fiberfn.ExpectContext[*Store](c).Add(in.contact(0))
 	if err != nil {
 		return Contact{}, err
 	}
