@@ -93,13 +93,13 @@ func (cl *contactsClient) do(method, path, body string, headers ...string) (*htt
 
 // The kinds of callers, as the headers they send.
 var (
-	cJSON     = []string{"Accept", "application/json"}
-	cHTMX2   = []string{"HX-Request", "true", "Accept", "text/html"}
-	cHTMX4   = []string{"HX-Request", "true", "HX-Request-Type", "partial", "Accept", "text/html"}
-	cHTMX4Full      = []string{"HX-Request", "true", "HX-Request-Type", "full", "Accept", "text/html"}
+	cJSON      = []string{"Accept", "application/json"}
+	cHTMX2     = []string{"HX-Request", "true", "Accept", "text/html"}
+	cHTMX4     = []string{"HX-Request", "true", "HX-Request-Type", "partial", "Accept", "text/html"}
+	cHTMX4Full = []string{"HX-Request", "true", "HX-Request-Type", "full", "Accept", "text/html"}
 	cBoosted   = []string{"HX-Request", "true", "HX-Boosted", "true", "Accept", "text/html"}
-	cRestore = []string{"HX-History-Restore-Request", "true", "HX-Request-Type", "full", "Accept", "text/html"}
-	cPlain   = []string{"Accept", "text/html", "Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate"}
+	cRestore   = []string{"HX-History-Restore-Request", "true", "HX-Request-Type", "full", "Accept", "text/html"}
+	cPlain     = []string{"Accept", "text/html", "Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate"}
 )
 
 // contactCallers names each kind of caller and whether it gets a whole page

@@ -108,7 +108,7 @@ type ContactIn struct {
 
 // Edit is the binding of the edit page and its form.
 type Edit struct {
-	Contact Contact             `json:"contact"`
+	Contact Contact            `json:"contact"`
 	Form    *fiberfn.FormState `json:"-"`
 }
 
