@@ -153,3 +153,58 @@ func sameMethods(a, b string) bool {
 	}
 	return true
 }
+
+// A page whose version did not change still shows a one-time message (a
+// notice after a redirect, or a failed form's flash): SetVersion does not
+// report a match while the request carries one, and the answer's ETag is
+// then made from the body, so the cached copy without the message is not
+// reused, nor the copy with it later.
+func TestSetVersionKeepsOneTimeMessages(t *testing.T) {
+	reg := fiberfn.NewRegistry()
+	engine := htmlviews.NewFileSystem(http.FS(fstest.MapFS{
+		"list.html": {Data: []byte(`<p>{{ .Notice }}</p><p>{{ .Items }}</p>`)},
+	}), ".html")
+	type list struct{ Notice, Items string }
+	rendered := 0
+	fiberfn.RegisterOn(reg, "list", func(c *fiber.Ctx, _ struct{}) (list, error) {
+		if fiberfn.SetVersion(c, "v1") {
+			return list{}, nil
+		}
+		rendered++
+		return list{Notice: fiberfn.Notice(c), Items: "a b"}, nil
+	}, fiberfn.Route("/list"), fiberfn.Method("GET"), fiberfn.Render("list"), fiberfn.Page("list", ""))
+	fiberfn.RegisterOn(reg, "touch", func(c *fiber.Ctx, _ struct{}) (struct{}, error) {
+		fiberfn.Notify(c, "Nothing changed.")
+		return struct{}{}, fiberfn.Redirect(c, "/list")
+	})
+	app := fiber.New(fiber.Config{Views: engine})
+	fiberfn.Mount(app, fiberfn.Config{Registry: reg})
+
+	first, _ := call(app, "GET", "/list", "")
+	etag := first.Header.Get("ETag")
+	if first.StatusCode != 200 || etag == "" {
+		t.Fatalf("%d %q", first.StatusCode, etag)
+	}
+	if again, _ := call(app, "GET", "/list", "", "If-None-Match", etag); again.StatusCode != 304 {
+		t.Fatalf("the same version again: %d, want 304", again.StatusCode)
+	}
+	post, _ := call(app, "POST", "/api/touch", "", "Content-Type", formType)
+	jar := cookies(post)
+	if post.StatusCode != 302 || !strings.Contains(jar, "fiberfn_notice=") {
+		t.Fatalf("%d %q", post.StatusCode, jar)
+	}
+	before := rendered
+	withNotice, body := call(app, "GET", "/list", "", "If-None-Match", etag, "Cookie", jar)
+	if withNotice.StatusCode != 200 || !strings.Contains(body, "Nothing changed.") || rendered != before+1 {
+		t.Fatalf("with a notice: %d %q, want 200 with the notice", withNotice.StatusCode, body)
+	}
+	if e := withNotice.Header.Get("ETag"); e == etag {
+		t.Errorf("the page with the notice has the ETag of the page without (%s)", e)
+	}
+	// The copy with the notice is not reused either: the next request,
+	// without a notice, revalidates it and gets the page without.
+	next, body := call(app, "GET", "/list", "", "If-None-Match", withNotice.Header.Get("ETag"))
+	if next.StatusCode != 200 || strings.Contains(body, "Nothing changed.") {
+		t.Errorf("after the notice: %d %q", next.StatusCode, body)
+	}
+}

@@ -254,12 +254,23 @@ func TestContactsUpdateNoJS(t *testing.T) {
 	s := startContacts(t, "", 5)
 	cl := s.client()
 	edit := s.URL + "/contacts/2/edit"
+	// The browser has the edit page, with its ETag (the store's version),
+	// and revalidates it when the failed post sends it back there: the
+	// version did not change, but the page must show the errors (not 304).
+	page, _ := cl.do("GET", "/contacts/2/edit", "", cPlain...)
+	etag := page.Header.Get("ETag")
+	if again, _ := cl.do("GET", "/contacts/2/edit", "", withHeaders(cPlain, "If-None-Match", etag)...); again.StatusCode != 304 {
+		t.Fatalf("the unchanged edit page revalidated: %d, want 304", again.StatusCode)
+	}
 	resp, body := cl.do("POST", "/contacts/2", "_method=PUT&first_name=&last_name=Smyth&phone=12&email=bad",
 		withHeaders(cPlain, "Content-Type", contactsFormCT, "Referer", edit, "Origin", s.URL)...)
 	if resp.StatusCode != 302 || resp.Header.Get("Location") != "/contacts/2/edit" {
 		t.Fatalf("%d to %q: %s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	resp, body = cl.do("GET", "/contacts/2/edit", "", cPlain...)
+	resp, body = cl.do("GET", "/contacts/2/edit", "", withHeaders(cPlain, "If-None-Match", etag)...)
+	if resp.StatusCode != 200 {
+		t.Fatalf("the edit page after the failed post: %d, want 200 with the errors", resp.StatusCode)
+	}
 	for _, want := range []string{`value="Smyth"`, `value="bad"`, "First name is required.", "Enter an email address", `hx-put="/contacts/2"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the edit page after the failed post lacks %s", want)

@@ -67,6 +67,12 @@ var ListContacts = fiberfn.RegisterOn(Registry, "contacts", listContacts,
 
 func listContacts(c *fiber.Ctx, in ListIn) (List, error) {
 	store := fiberfn.ExpectContext[*Store](c)
+	// The answer shows the store's contacts for the URL's q and page (and
+	// a notice, which SetVersion leaves out of the match): a browser that
+	// revalidates an unchanged list gets a 304, nothing rendered.
+	if fiberfn.SetVersion(c, store.Version()) {
+		return List{}, nil
+	}
 	if in.Page == 0 {
 		in.Page = 1
 	}
@@ -119,7 +125,11 @@ var EditContact = fiberfn.RegisterOn(Registry, "edit_contact", editContact,
 	fiberfn.Render("contacts/form"), fiberfn.Page("contacts/edit"))
 
 func editContact(c *fiber.Ctx, in ContactIn) (Edit, error) {
-	ct, ok := fiberfn.ExpectContext[*Store](c).Get(in.ID)
+	store := fiberfn.ExpectContext[*Store](c)
+	if fiberfn.SetVersion(c, store.Version()) { // never while a failed PUT's flash waits
+		return Edit{}, nil
+	}
+	ct, ok := store.Get(in.ID)
 	if !ok {
 		return Edit{}, fiberfn.ServerError("No such contact.", http.StatusNotFound)
 	}
