@@ -7,6 +7,7 @@ package fiberfn_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -207,4 +208,27 @@ func TestSetVersionKeepsOneTimeMessages(t *testing.T) {
 	if next.StatusCode != 200 || strings.Contains(body, "Nothing changed.") {
 		t.Errorf("after the notice: %d %q", next.StatusCode, body)
 	}
+}
+
+// An ErrorTemplate that re-renders its form on a routed function gets the
+// route's parameters, to build the form's URL again.
+func ExampleFormState_Param() {
+	reg := fiberfn.NewRegistry()
+	engine := htmlviews.NewFileSystem(http.FS(fstest.MapFS{
+		"form.html": {Data: []byte(`<form hx-put="{{ fnURL "update_contact" (.Param "id") }}">{{ .Error "email" }}</form>`)},
+	}), ".html")
+	engine.AddFuncMap(fiberfn.FuncMap(reg))
+	fiberfn.RegisterOn(reg, "update_contact", func(c *fiber.Ctx, in struct {
+		ID    int    `params:"id"`
+		Email string `form:"email"`
+	}) (struct{}, error) {
+		return struct{}{}, fiberfn.FieldErrors{"email": "Enter an email address."}
+	}, fiberfn.Route("/contacts/:id"), fiberfn.Method("PUT"),
+		fiberfn.ErrorTemplate("form"), fiberfn.ErrorTarget("closest form", "outerHTML"))
+	app := fiber.New(fiber.Config{Views: engine})
+	fiberfn.Mount(app, fiberfn.Config{Registry: reg})
+	_, body := call(app, "PUT", "/contacts/7", "email=x", "Content-Type", formType, "HX-Request", "true")
+	fmt.Println(body)
+	// Output:
+	// <form hx-put="/contacts/7">Enter an email address.</form>
 }
