@@ -129,8 +129,13 @@ func (d *decoder) addFields(t reflect.Type, base []int, route *routePattern) err
 			continue
 		}
 		p := fieldPlan{index: index, name: formTag}
+		formName := formTag
 		if !hasForm {
+			formName = f.Name
 			p.name = f.Name
+			if hasQuery && queryTag != "-" {
+				p.name = queryTag // what errors name: the key the caller sent
+			}
 		}
 		if !planField(&p, f.Type) {
 			if hasForm || hasQuery {
@@ -140,7 +145,7 @@ func (d *decoder) addFields(t reflect.Type, base []int, route *routePattern) err
 		}
 		n := len(d.fields)
 		d.fields = append(d.fields, p)
-		d.form[p.name] = n
+		d.form[formName] = n
 		if !hasForm {
 			d.form[strings.ToLower(f.Name)] = n
 		}

@@ -3,6 +3,7 @@ package fiberfn
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -66,7 +67,7 @@ type errorDetail struct {
 // slot, and ErrorEvent.
 func (p *plugin) writeErrorFragment(c *fiber.Ctx, st *requestState, ue *Error, carry bool) error {
 	m := st.fn
-	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields}
+	state := &FormState{Fn: m.name, Status: ue.Code, Message: ue.Message, Fields: ue.Fields, Params: routeParams(c, st.app.unescapePath)}
 	if carry {
 		state.Values = submittedValues(c, st.kind, m)
 	}
@@ -144,4 +145,24 @@ func printable(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// routeParams returns the route's parameters of the request, unescaped
+// (unless Fiber already did: unescaped), or nil when it has none. A value
+// that does not unescape is left as it came.
+func routeParams(c *fiber.Ctx, unescaped bool) map[string]string {
+	all := c.AllParams()
+	if len(all) == 0 {
+		return nil
+	}
+	params := make(map[string]string, len(all))
+	for k, v := range all {
+		if !unescaped && strings.IndexByte(v, '%') >= 0 {
+			if u, err := url.PathUnescape(v); err == nil {
+				v = u
+			}
+		}
+		params[k] = strings.Clone(v)
+	}
+	return params
 }

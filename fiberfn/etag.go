@@ -14,7 +14,10 @@ import (
 // caller already has that version (If-None-Match). When it does, the
 // function may return a zero result at once: nothing is rendered and the
 // answer is a 304 Not Modified. The version must change whenever anything
-// the answer shows changes.
+// the answer shows changes. While a one-time message waits for the page (a
+// Notify notice or a Flash after a redirect), SetVersion reports false and
+// the answer's ETag is made from its body: the caller's copy lacks the
+// message, and the copy with it must not be reused later.
 //
 //	v := store.Version(userID)
 //	if fiberfn.SetVersion(c, v) {
@@ -27,7 +30,21 @@ func SetVersion(c *fiber.Ctx, version string) bool {
 	if st.fn == nil || !st.fn.get || !isGet(c) || version == "" {
 		return false
 	}
+	if st.plugin != nil && st.plugin.hasOneTimeCookie(c) {
+		// A notice or a flash waits to be shown: the copy the caller has
+		// lacks it, and the answer that shows it must not be taken for
+		// the version (its ETag is made from its body instead).
+		st.version = ""
+		return false
+	}
 	return etagMatches(c.Request().Header.Peek(fiber.HeaderIfNoneMatch), versionETag(version, st.who))
+}
+
+// hasOneTimeCookie reports whether the request carries a flash or a
+// notice cookie, a one-time message for the page it asks for.
+func (p *plugin) hasOneTimeCookie(c *fiber.Ctx) bool {
+	secure := p.secure(c)
+	return c.Cookies(cookieName(p.cfg.FlashCookie, secure)) != "" || c.Cookies(cookieName(p.cfg.NoticeCookie, secure)) != ""
 }
 
 // notModified reports whether the caller already has the version the

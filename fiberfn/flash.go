@@ -29,6 +29,12 @@ type FormState struct {
 	Fields map[string]string `json:"fields,omitempty"`
 	// Values holds the submitted values, by form name.
 	Values map[string]string `json:"values,omitempty"`
+	// Params holds the route's parameters of the failed request, by name
+	// ("id" for "/contacts/:id"), unescaped, so that an ErrorTemplate that
+	// re-renders its form can build the form's URL again:
+	// {{ fnURL "update_contact" (.Param "id") }}. It is set for htmx error
+	// templates only, not carried by Flash (the page knows its own).
+	Params map[string]string `json:"-"`
 }
 
 // For returns f when it belongs to the server function named fn, else nil:
@@ -54,6 +60,15 @@ func (f *FormState) Value(field string) string {
 		return ""
 	}
 	return f.Values[field]
+}
+
+// Param returns a route parameter of the failed request (see Params),
+// or "".
+func (f *FormState) Param(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Params[name]
 }
 
 // HasError reports whether there is a message for the form or a field.

@@ -1,9 +1,11 @@
 package fiberfn
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -92,11 +94,36 @@ func (f *Fn[In, Out]) enterOverride(method string) fiber.Handler {
 		st.classify(c)
 		asked, twice := overrideMethod(c, st.kind)
 		if asked != method && !twice {
-			return c.Next()
+			return notAllowed(c, c.Next())
 		}
 		c.Method(method)
 		return f.start(c, st, true)
 	}
+}
+
+// notAllowed turns the 404 that Fiber answers a POST that no route took
+// (a POST without a MethodField, or with another one, to a path whose
+// functions answer PUT, PATCH or DELETE) into the 405 with Allow it would
+// have answered without the method-override routes, which made the POST
+// look matched. Allow lists the methods of the app's routes on the path
+// pattern, POST left out (nothing took it).
+func notAllowed(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if !errors.As(err, &fe) || fe.Code != http.StatusNotFound || !strings.HasPrefix(fe.Message, "Cannot ") {
+		return err
+	}
+	path := c.Route().Path
+	var allow []string
+	for _, r := range c.App().GetRoutes(true) {
+		if r.Path == path && r.Method != fiber.MethodPost && !slices.Contains(allow, r.Method) {
+			allow = append(allow, r.Method)
+		}
+	}
+	if len(allow) == 0 {
+		return err
+	}
+	c.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
+	return fiber.ErrMethodNotAllowed
 }
 
 // overrideMethod returns the method a POST form asks for with MethodField
