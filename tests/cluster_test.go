@@ -105,7 +105,7 @@ func testClusterOnceAtOnce(t *testing.T) {
 			form := url.Values{"title": {title}}
 			var header []string
 			if kind == "form token" {
-				m := onceTokenField.FindStringSubmatch(h.withBase(cl.url(round%3)).get("/").Body)
+				m := onceTokenField.FindStringSubmatch(h.withBase(cl.url(round % 3)).get("/").Body)
 				if m == nil {
 					t.Fatal("no once-only token in the add form")
 				}
