@@ -39,6 +39,8 @@ func TestCluster(t *testing.T) {
 		t.Run("lockout", testClusterLockout)
 		t.Run("flash and key rotation", testClusterKeys)
 	})
+	t.Run("load: kill -9", testClusterKill)
+	t.Run("load: rolling restart", testClusterRollingRestart)
 }
 
 // testClusterSessions: log in through A, add through B, list through C:
