@@ -38,6 +38,7 @@ func TestCluster(t *testing.T) {
 		t.Run("kill -9 between run and answer", testClusterCrash)
 		t.Run("lockout", testClusterLockout)
 		t.Run("flash and key rotation", testClusterKeys)
+		t.Run("browser journey, htmx 4", testClusterBrowser)
 	})
 	t.Run("load: kill -9", testClusterKill)
 	t.Run("load: rolling restart", testClusterRollingRestart)
