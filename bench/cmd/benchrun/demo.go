@@ -280,6 +280,7 @@ type seeded struct {
 	usernames []string
 	maxTaskID int64
 	userIDs   string // "1,2,3", for SQL
+	postgres  bool   // db is PostgreSQL (seedPostgres), else SQLite
 }
 
 // seedDemo creates the demo's database at path with users (each with
@@ -355,6 +356,13 @@ func (s *seeded) reset() (float64, error) {
 	var n int
 	if err := s.db.QueryRow(`SELECT count(*) FROM tasks WHERE user_id IN (` + s.userIDs + `)`).Scan(&n); err != nil {
 		return 0, err
+	}
+	if s.postgres {
+		if _, err := s.db.Exec(`DELETE FROM tasks WHERE id > $1`, s.maxTaskID); err != nil {
+			return 0, err
+		}
+		_, err := s.db.Exec(`VACUUM ANALYZE tasks`)
+		return float64(n) / float64(strings.Count(s.userIDs, ",")+1), err
 	}
 	if _, err := s.db.Exec(`DELETE FROM tasks WHERE id > ?`, s.maxTaskID); err != nil {
 		return 0, err
