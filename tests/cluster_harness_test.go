@@ -116,8 +116,9 @@ func startCluster(t *testing.T, cfg clusterConfig) *cluster {
 	c.db = testsvc.Postgres(t)
 	c.redis, c.prefix = testsvc.Redis(t)
 
-	// The schema first, from this process: three instances that migrate
-	// one empty database at once would race for it.
+	// The Store that reads what the instances stored (its app.New
+	// migrates the fresh database first; the instances would too, one
+	// at a time under an advisory lock).
 	a, err := app.New(app.Options{Database: c.db, Redis: c.redis, RedisPrefix: c.prefix, Secret: []byte(clusterSecret),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
