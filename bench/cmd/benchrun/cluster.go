@@ -57,6 +57,8 @@ func runCluster(args []string) error {
 		"PostgreSQL URL to create the benchmark's database from (it is dropped at the end)")
 	redisURL := fs.String("redis", envOr("FIBERFN_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (the benchmark's keys get a prefix of their own, deleted at the end)")
 	rowsFlag := fs.String("rows", "", "run only the rows whose names contain one of these comma-separated words (default: all)")
+	setupsFlag := fs.String("setups", "", "run only the setups whose names contain one of these comma-separated words (default: all three)")
+	gomaxprocs := fs.Int("gomaxprocs", 0, "GOMAXPROCS of every demo instance (0: Go's default, the machine's CPUs)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -145,6 +147,15 @@ func runCluster(args []string) error {
 			rows = append(rows, r)
 		}
 	}
+	setups := clusterSetups
+	if *setupsFlag != "" {
+		setups = nil
+		for _, s := range clusterSetups {
+			if containsAny(s.name, strings.Split(*setupsFlag, ",")) {
+				setups = append(setups, s)
+			}
+		}
+	}
 	type cell struct {
 		runs     []wrkResult
 		proxyCPU []time.Duration // per request
@@ -153,7 +164,7 @@ func runCluster(args []string) error {
 	cells := map[string]*cell{}
 	for run := 0; run < c.runs; run++ {
 		for _, row := range rows {
-			for _, s := range clusterSetups {
+			for _, s := range setups {
 				key := row.name + "|" + s.name
 				if cells[key] == nil {
 					cells[key] = &cell{}
@@ -173,7 +184,7 @@ func runCluster(args []string) error {
 					if c.profile != "" && run == 0 && i == 0 {
 						a = append(a, "-cpuprofile", filepath.Join(c.profile, "cluster-"+slug(s.name)+"-"+slug(row.name)+".pprof"))
 					}
-					srv, err := startServer(c.dir, bin, a, "all", 0)
+					srv, err := startServer(c.dir, bin, a, "all", *gomaxprocs)
 					if err != nil {
 						stopAll()
 						return err
@@ -237,11 +248,11 @@ func runCluster(args []string) error {
 	fmt.Printf("Machine: %s.\n", machine())
 	fmt.Printf("%d users with %d tasks each, the same data in SQLite and in PostgreSQL; the load rotates over their sessions. `wrk -t%d -c%d -d%s`, %d run(s) per cell, medians; "+
 		"the setups interleaved within every run. CPU/req: the demo instances' CPU time (user + system, all instances summed) per request; "+
-		"proxy: HAProxy's; PG + Redis: every postgres and redis-server process on the machine (so other load on them counts too).\n\n",
-		*users, *tasks, c.threads, c.connections, c.duration, c.runs)
+		"proxy: HAProxy's; PG + Redis: every postgres and redis-server process on the machine (so other load on them counts too). Demo GOMAXPROCS: %s.\n\n",
+		*users, *tasks, c.threads, c.connections, c.duration, c.runs, orDefault(*gomaxprocs))
 	fmt.Printf("| request | setup | req/s | p50 | p99 | CPU/req (demo) | proxy CPU/req | PG + Redis CPU/req | errors |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, row := range rows {
-		for _, s := range clusterSetups {
+		for _, s := range setups {
 			cl := cells[row.name+"|"+s.name]
 			m := median(cl.runs)
 			proxyCol := "-"
@@ -253,6 +264,9 @@ func runCluster(args []string) error {
 		}
 	}
 	fmt.Println()
+	if len(setups) != len(clusterSetups) {
+		return nil
+	}
 	fmt.Printf("CPU per request of the demo against 1 x SQLite (setup ÷ SQLite; the target for PostgreSQL + Redis is at most 1.5x), paired within each run, median:\n\n| request |")
 	for _, s := range clusterSetups[1:] {
 		fmt.Printf(" %s |", s.name)
