@@ -72,6 +72,14 @@ func (c *crasher) Claim(ctx context.Context, key, runID string, lease, ttl time.
 	return res, err
 }
 
+// Release implements fiberfn.OnceStore: a failed run's key is forgotten.
+func (c *crasher) Release(ctx context.Context, key, runID string) error {
+	c.mu.Lock()
+	delete(c.keys, key)
+	c.mu.Unlock()
+	return c.onceStore.Release(ctx, key, runID)
+}
+
 // Finish implements fiberfn.OnceStore: for a key that fn won, it kills
 // the process.
 func (c *crasher) Finish(ctx context.Context, key, runID string, answer []byte, ttl time.Duration) (bool, error) {
