@@ -155,7 +155,7 @@ func TestDemoBinary(t *testing.T) {
 			t.Fatalf("demo -h: %v\n%s", err, out)
 		}
 		for _, want := range []string{"-addr", "PORT", "-db", "data/demo.db", "-dev", "-htmx", "-secret", "comma-separated", "-redis", "-redis-prefix", "fiberfn_demo:",
-			"-drain", "-shutdown-timeout", "-write-limit", "300/1m0s", "-task-quota", "2000"} {
+			"-drain", "-shutdown-timeout", "-write-limit", "300/1m0s", "-task-quota", "2000", "-instance", "X-Instance", "-once-lease", "10s"} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("demo -h does not mention %q:\n%s", want, out)
 			}

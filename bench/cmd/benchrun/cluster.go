@@ -220,7 +220,7 @@ func runCluster(args []string) error {
 					return fmt.Errorf("%s, %s: %w", row.name, s.name, err)
 				}
 				per := func(d time.Duration) time.Duration {
-					if res.Requests == 0 {
+					if res.Requests == 0 || d < 0 { // d < 0: a process exited between the readings
 						return 0
 					}
 					return d / time.Duration(res.Requests)
