@@ -360,18 +360,11 @@ func seedPostgres(dbURL string, users, tasks int) (*seeded, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &seeded{postgres: true}
-	var ids []string
-	for i := 1; i <= users; i++ {
-		name := fmt.Sprintf("bench-user-%03d", i)
-		u, err := a.Store.CreateUser(name, cheap)
-		if err != nil {
-			return nil, err
-		}
-		s.usernames = append(s.usernames, name)
-		ids = append(ids, fmt.Sprint(u.ID))
+	s, err := seedUsers(a, users, cheap)
+	if err != nil {
+		return nil, err
 	}
-	s.userIDs = strings.Join(ids, ",")
+	s.postgres = true
 	if err := a.Close(); err != nil {
 		return nil, err
 	}
@@ -467,6 +460,9 @@ func procCPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The command name, in parentheses, may hold spaces; the fields
+	// after it are space-separated: utime and stime are the 12th and
+	// 13th after it.
 	i := strings.LastIndexByte(string(b), ')')
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {

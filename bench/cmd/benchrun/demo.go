@@ -302,18 +302,11 @@ func seedDemo(path string, users, tasks int) (*seeded, error) {
 	if _, err := a.Store.CreateUser(loginUser, real); err != nil {
 		return nil, err
 	}
-	s := &seeded{}
-	var ids []string
-	for i := 1; i <= users; i++ {
-		name := fmt.Sprintf("bench-user-%03d", i)
-		u, err := a.Store.CreateUser(name, cheap)
-		if err != nil {
-			return nil, err
-		}
-		s.usernames = append(s.usernames, name)
-		ids = append(ids, fmt.Sprint(u.ID))
+	s, err := seedUsers(a, users, cheap)
+	if err != nil {
+		return nil, err
 	}
-	s.userIDs = strings.Join(ids, ",")
+	ids := strings.Split(s.userIDs, ",")
 	if err := a.Close(); err != nil {
 		return nil, err
 	}
@@ -347,6 +340,24 @@ func seedDemo(path string, users, tasks int) (*seeded, error) {
 	if err := db.QueryRow(`SELECT coalesce(max(id), 0) FROM tasks`).Scan(&s.maxTaskID); err != nil {
 		return nil, err
 	}
+	return s, nil
+}
+
+// seedUsers creates the load's users, all with the password hash, and
+// returns them.
+func seedUsers(a *app.App, users int, hash []byte) (*seeded, error) {
+	s := &seeded{}
+	var ids []string
+	for i := 1; i <= users; i++ {
+		name := fmt.Sprintf("bench-user-%03d", i)
+		u, err := a.Store.CreateUser(name, hash)
+		if err != nil {
+			return nil, err
+		}
+		s.usernames = append(s.usernames, name)
+		ids = append(ids, fmt.Sprint(u.ID))
+	}
+	s.userIDs = strings.Join(ids, ",")
 	return s, nil
 }
 
