@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/fiberfn/fiberfn/demo/app"
+	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/fiberfn/fiberfn/public"
 )
 
@@ -39,6 +40,12 @@ const (
 	defaultDrain           = 5 * time.Second
 	defaultShutdownTimeout = 10 * time.Second
 )
+
+// crashEnv names a once-only function (add_task) after whose run, before
+// its answer is stored, the process kills itself with SIGKILL: a hook for
+// the crash tests of several instances (tests/cluster_*), never set in a
+// deployment. The process says so on start.
+const crashEnv = "FIBERFN_CRASH_AFTER_RUN"
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -66,6 +73,8 @@ func run(args []string) error {
 	shutdownTimeout := fs.Duration("shutdown-timeout", defaultShutdownTimeout, "after the drain, how long requests in flight get to finish")
 	writeLimit := fs.String("write-limit", fmt.Sprintf("%d/%v", app.DefaultUserWrites, app.DefaultUserWritesWindow), "task writes one user may make per window, N/DURATION")
 	quota := fs.Int("task-quota", app.DefaultTaskQuota, "tasks one account may keep (at least 1)")
+	instance := fs.String("instance", "", "name of this instance, sent on every answer in the "+app.InstanceHeader+" header so that one can see which instance behind a load balancer answered (default: no header)")
+	onceLease := fs.Duration("once-lease", fiberfn.ConfigDefault.OnceLease, "how long a claim of a once-only request (the add form's token, an Idempotency-Key) lasts without renewal; renewed every third of it while the function runs. A retry of a request whose instance died gets 409 after at most this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -106,6 +115,9 @@ func run(args []string) error {
 	if *quota < 1 {
 		return fmt.Errorf("-task-quota must be at least 1")
 	}
+	if *onceLease < time.Second {
+		return fmt.Errorf("-once-lease must be at least 1s")
+	}
 	if *drain < 0 || *shutdownTimeout <= 0 {
 		return fmt.Errorf("-drain must be 0 or more and -shutdown-timeout more than 0")
 	}
@@ -116,6 +128,8 @@ func run(args []string) error {
 		SecureCookies: *secure, TrustedProxies: trusted,
 		Redis: *redisURL, RedisPrefix: *redisPrefix, TaskQuota: *quota,
 		Throttle: app.Throttle{UserWrites: writes.Max, UserWritesWindow: writes.Window},
+		Instance: *instance, OnceLease: *onceLease,
+		CrashAfterRun: os.Getenv(crashEnv),
 	}
 	if len(secrets) > 0 {
 		opts.Secret, opts.RetiredSecrets = secrets[0], secrets[1:]
@@ -142,7 +156,13 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Printf("signing key: %s; cookies Secure: %s; trusted proxies: %s\n", keySource, secureMode(*secure), orNone(trusted))
-	fmt.Printf("sessions, attempt counts and once-only claims: %s\n", stateWhere(*redisURL, *redisPrefix))
+	fmt.Printf("sessions, attempt counts and once-only claims: %s (lease %v)\n", stateWhere(*redisURL, *redisPrefix), *onceLease)
+	if *instance != "" {
+		fmt.Printf("instance %q (every answer says so in %s)\n", *instance, app.InstanceHeader)
+	}
+	if opts.CrashAfterRun != "" {
+		fmt.Printf("$%s=%s: this process kills itself after a run of %s, before its answer is stored\n", crashEnv, opts.CrashAfterRun, opts.CrashAfterRun)
+	}
 	fmt.Printf("fiberfn demo listening on %s (database %s)\n", listeningOn(ln.Addr()), a.Database())
 
 	signals := make(chan os.Signal, 1)

@@ -48,8 +48,10 @@ echo "cluster: building the demo"
 go build -o "$bin" ./demo
 
 pids=()
+stopping=""
 stop() {
   trap - INT TERM EXIT
+  stopping=1
   echo
   echo "cluster: stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -75,4 +77,4 @@ echo "cluster: 3 instances (logs in data/cluster-app{1,2,3}.log) on $db_name and
 echo "cluster: open http://$addr   (HAProxy stats: http://${CLUSTER_STATS_ADDR:-127.0.0.1:8404})"
 echo "cluster: Ctrl-C stops everything"
 wait -n "${pids[@]}" || true
-echo "cluster: a process exited; see data/cluster-*.log"
+[ -n "$stopping" ] || echo "cluster: a process exited; see data/cluster-*.log"

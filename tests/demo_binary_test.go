@@ -61,9 +61,16 @@ var listeningLine = regexp.MustCompile(`listening on (http://\S+)`)
 // listens.
 func startDemoBinary(t *testing.T, bin, dir, port string, args ...string) *demoProcess {
 	t.Helper()
+	return startDemoBinaryEnv(t, bin, dir, []string{"PORT=" + port}, args...)
+}
+
+// startDemoBinaryEnv is startDemoBinary with env added to the test's
+// environment.
+func startDemoBinaryEnv(t *testing.T, bin, dir string, env []string, args ...string) *demoProcess {
+	t.Helper()
 	p := &demoProcess{t: t, cmd: exec.Command(bin, args...), exited: make(chan error, 1)}
 	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), "PORT="+port)
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = &lockedWriter{mu: &p.mu, w: &p.stderr}
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -148,7 +155,7 @@ func TestDemoBinary(t *testing.T) {
 			t.Fatalf("demo -h: %v\n%s", err, out)
 		}
 		for _, want := range []string{"-addr", "PORT", "-db", "data/demo.db", "-dev", "-htmx", "-secret", "comma-separated", "-redis", "-redis-prefix", "fiberfn_demo:",
-			"-drain", "-shutdown-timeout", "-write-limit", "300/1m0s", "-task-quota", "2000"} {
+			"-drain", "-shutdown-timeout", "-write-limit", "300/1m0s", "-task-quota", "2000", "-instance", "X-Instance", "-once-lease", "10s"} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("demo -h does not mention %q:\n%s", want, out)
 			}

@@ -103,6 +103,26 @@ type Options struct {
 	// Default DefaultRedisPrefix.
 	RedisPrefix string
 
+	// Instance names this instance: every answer carries it in the
+	// InstanceHeader header (X-Instance), so that behind a load balancer
+	// one can see which instance answered. Empty (the default): no header.
+	// It is not a secret, but it tells the world how many instances run;
+	// a proxy can strip it.
+	Instance string
+
+	// OnceLease is how long a claim of a once-only key lasts without
+	// renewal (fiberfn.Config.OnceLease; renewed every third of it while
+	// the function runs). A key whose instance died mid-run is refused
+	// with 409 once its lease ran out. Default: fiberfn's, 10 s.
+	OnceLease time.Duration
+
+	// CrashAfterRun, a test hook, names a once-only server function
+	// (add_task): right after a run of it, before its answer is stored,
+	// the process kills itself with SIGKILL, as a kill -9 at the worst
+	// moment would. The demo binary sets it from $FIBERFN_CRASH_AFTER_RUN
+	// (see crash.go). Empty: never.
+	CrashAfterRun string
+
 	// CheckpointInterval is how often the SQLite WAL is checkpointed and
 	// truncated (SQLite only). Default DefaultCheckpointInterval.
 	CheckpointInterval time.Duration
@@ -205,6 +225,17 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	var crash *crasher
+	if opts.CrashAfterRun != "" {
+		if err := checkCrashFn(opts.CrashAfterRun); err != nil {
+			once.Close()
+			state.close()
+			db.Close()
+			return nil, err
+		}
+		crash = newCrasher(opts.CrashAfterRun, once)
+		once = crash
+	}
 	if opts.CheckpointInterval <= 0 {
 		opts.CheckpointInterval = DefaultCheckpointInterval
 	}
@@ -264,7 +295,7 @@ func New(opts Options) (*App, error) {
 	})
 	// Answers written below the app (malformed requests) get the same
 	// headers as every other answer (server_answers.go).
-	guardServerAnswers(a.Fiber, securityHeaders(), noStore)
+	guardServerAnswers(a.Fiber, instanceHeader(opts.Instance), securityHeaders(), noStore)
 	a.Fiber.Use(recover.New())
 	// Requests whose length a proxy in front could read differently (two
 	// Content-Length headers, Content-Length with Transfer-Encoding...)
@@ -273,13 +304,16 @@ func New(opts Options) (*App, error) {
 	// Compression of every answer whose type compresses (HTML, CSS, JS,
 	// SVG): brotli, else gzip, else deflate, as the browser accepts.
 	a.Fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
-	a.Fiber.Use(securityHeaders(), noStore, secureCookies(opts.SecureCookies))
+	a.Fiber.Use(instanceHeader(opts.Instance), securityHeaders(), noStore, secureCookies(opts.SecureCookies))
 	a.registerHealth() // /healthz, /readyz; Connection: close while draining
 	a.Fiber.Use(StaticPrefix, a.Assets.Handler(), staticMiss)
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords),
 		fiberfn.Provide(a.throttle), fiberfn.Provide(taskQuota(opts.TaskQuota)))
+	if crash != nil {
+		a.Fiber.Use(crash.path, crash.mark)
+	}
 	// The server functions are package-level handles on fiberfn's default
 	// registry (auth_fns.go, task_fns.go), so several Apps in one process
 	// share them; each gets its store and sessions from the context, and
@@ -291,6 +325,7 @@ func New(opts Options) (*App, error) {
 		SecureCookies: opts.SecureCookies,
 		OnceStore:     a.once,
 		OnceScope:     onceScope,
+		OnceLease:     opts.OnceLease,
 	})
 	a.registerPages()
 	return a, nil

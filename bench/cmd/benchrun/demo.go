@@ -280,6 +280,7 @@ type seeded struct {
 	usernames []string
 	maxTaskID int64
 	userIDs   string // "1,2,3", for SQL
+	postgres  bool   // db is PostgreSQL (seedPostgres), else SQLite
 }
 
 // seedDemo creates the demo's database at path with users (each with
@@ -301,18 +302,11 @@ func seedDemo(path string, users, tasks int) (*seeded, error) {
 	if _, err := a.Store.CreateUser(loginUser, real); err != nil {
 		return nil, err
 	}
-	s := &seeded{}
-	var ids []string
-	for i := 1; i <= users; i++ {
-		name := fmt.Sprintf("bench-user-%03d", i)
-		u, err := a.Store.CreateUser(name, cheap)
-		if err != nil {
-			return nil, err
-		}
-		s.usernames = append(s.usernames, name)
-		ids = append(ids, fmt.Sprint(u.ID))
+	s, err := seedUsers(a, users, cheap)
+	if err != nil {
+		return nil, err
 	}
-	s.userIDs = strings.Join(ids, ",")
+	ids := strings.Split(s.userIDs, ",")
 	if err := a.Close(); err != nil {
 		return nil, err
 	}
@@ -349,12 +343,37 @@ func seedDemo(path string, users, tasks int) (*seeded, error) {
 	return s, nil
 }
 
+// seedUsers creates the load's users, all with the password hash, and
+// returns them.
+func seedUsers(a *app.App, users int, hash []byte) (*seeded, error) {
+	s := &seeded{}
+	var ids []string
+	for i := 1; i <= users; i++ {
+		name := fmt.Sprintf("bench-user-%03d", i)
+		u, err := a.Store.CreateUser(name, hash)
+		if err != nil {
+			return nil, err
+		}
+		s.usernames = append(s.usernames, name)
+		ids = append(ids, fmt.Sprint(u.ID))
+	}
+	s.userIDs = strings.Join(ids, ",")
+	return s, nil
+}
+
 // reset deletes the tasks added since seeding and returns the average
 // number of tasks the load users had before.
 func (s *seeded) reset() (float64, error) {
 	var n int
 	if err := s.db.QueryRow(`SELECT count(*) FROM tasks WHERE user_id IN (` + s.userIDs + `)`).Scan(&n); err != nil {
 		return 0, err
+	}
+	if s.postgres {
+		if _, err := s.db.Exec(`DELETE FROM tasks WHERE id > $1`, s.maxTaskID); err != nil {
+			return 0, err
+		}
+		_, err := s.db.Exec(`VACUUM ANALYZE tasks`)
+		return float64(n) / float64(strings.Count(s.userIDs, ",")+1), err
 	}
 	if _, err := s.db.Exec(`DELETE FROM tasks WHERE id > ?`, s.maxTaskID); err != nil {
 		return 0, err

@@ -5,6 +5,7 @@
 //
 //	go run ./bench/cmd/benchrun wire [flags]   # fiberfn vs hand-written Fiber and net/http
 //	go run ./bench/cmd/benchrun demo [flags]   # the real demo binary on a seeded database
+//	go run ./bench/cmd/benchrun cluster [flags] # 1 x SQLite, 1 x PostgreSQL + Redis, 3 behind HAProxy
 //
 // Run it from anywhere inside the repository; `benchrun wire -h` and
 // `benchrun demo -h` list the flags. Every row is bounded by -duration.
@@ -35,6 +36,8 @@ func main() {
 		err = runWire(os.Args[2:])
 	case "demo":
 		err = runDemo(os.Args[2:])
+	case "cluster":
+		err = runCluster(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -49,7 +52,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchrun wire|demo [flags]   (benchrun wire -h for the flags)")
+	fmt.Fprintln(os.Stderr, "usage: benchrun wire|demo|cluster [flags]   (benchrun wire -h for the flags)")
 }
 
 // common are the flags both benchmarks share.

@@ -99,26 +99,7 @@ func (s *server) peakRSS() (int64, error) {
 const clockTick = 10 * time.Millisecond
 
 // cpuTime is the CPU time (user + system) the process has used so far.
-func (s *server) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name, in parentheses, may hold spaces; the fields
-	// after it are space-separated: utime and stime are the 12th and
-	// 13th after it.
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", s.cmd.Process.Pid)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("bad /proc/%d/stat", s.cmd.Process.Pid)
-	}
-	return time.Duration(utime+stime) * clockTick, nil
-}
+func (s *server) cpuTime() (time.Duration, error) { return procCPU(s.cmd.Process.Pid) }
 
 // stop sends SIGTERM and waits (killing it after 15 s).
 func (s *server) stop() error {

@@ -3,7 +3,10 @@
 // under the load of cmd/benchrun:
 //
 //	demoprof -addr 127.0.0.1:9002 -db /tmp/bench.db -cpuprofile demo.pprof
+//	demoprof -addr 127.0.0.1:9002 -db postgres://... -redis redis://... -cpuprofile demo.pprof
 //
+// It takes the demo's flags that the benchmarks pass (-db, -redis,
+// -redis-prefix, -secret, -trusted-proxies, -instance).
 // It stops on SIGINT/SIGTERM and writes the profile.
 package main
 
@@ -14,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/fiberfn/fiberfn/bench/internal/serve"
 	"github.com/fiberfn/fiberfn/demo/app"
@@ -28,11 +32,21 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:3000", "address to listen on")
-	db := flag.String("db", "", "SQLite file (required)")
+	db := flag.String("db", "", "database: a SQLite file or sqlite:PATH, or a postgres:// URL (required)")
+	redis := flag.String("redis", "", "Redis URL for the sessions, attempt counts and once-only claims")
+	prefix := flag.String("redis-prefix", app.DefaultRedisPrefix, "prefix of the Redis keys")
+	secret := flag.String("secret", "", "signing key (default: the one stored in the database)")
+	proxies := flag.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For to believe")
+	instance := flag.String("instance", "", "instance name (X-Instance header)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 
-	a, err := app.New(app.Options{DBPath: *db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opts := app.Options{Database: *db, Redis: *redis, RedisPrefix: *prefix, Instance: *instance,
+		Secret: []byte(*secret), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if *proxies != "" {
+		opts.TrustedProxies = strings.Split(*proxies, ",")
+	}
+	a, err := app.New(opts)
 	if err != nil {
 		return err
 	}
