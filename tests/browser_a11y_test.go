@@ -455,3 +455,61 @@ func TestBrowserStaleError(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserControlBorderContrast measures the border of the controls
+// whose edge is their only outline (the text inputs and the unchecked
+// toggle) against the colours on either side of it, in the light and the
+// dark scheme: WCAG 1.4.11 wants at least 3:1 (the borders were 1.32:1
+// and 1.42:1).
+func TestBrowserControlBorderContrast(t *testing.T) {
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, jsModes[0])
+			params := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}
+			if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, params); err != nil {
+				t.Fatal(err)
+			}
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "One")
+			b.open("/")
+			eval[chromedp.Void](b, `document.activeElement && document.activeElement.blur()`)
+			for _, sel := range []string{"#new-task-title", "#task-list" + toggleSel} {
+				got := eval[float64](b, borderContrastJS(sel))
+				if got < 3 {
+					t.Errorf("%s (%s): border contrast %.2f:1; want 3:1 or more", sel, scheme, got)
+				} else {
+					t.Logf("%s (%s): border %.2f:1", sel, scheme, got)
+				}
+			}
+		})
+	}
+}
+
+// borderContrastJS returns the lowest contrast ratio of the top border
+// colour of sel against its own background (where opaque) and the first
+// opaque background behind it.
+func borderContrastJS(sel string) string {
+	return `(() => {
+		const el = document.querySelector(` + jsQuote(sel) + `);
+		const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+		const opaque = c => c.length === 3 || (c.length === 4 && c[3] === 1);
+		const lum = ([r, g, b]) => {
+			const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+			return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+		};
+		const ratio = (a, b) => { const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x); return (hi + 0.05) / (lo + 0.05); };
+		const cs = getComputedStyle(el);
+		const border = rgb(cs.borderTopColor).slice(0, 3);
+		const sides = [];
+		const own = rgb(cs.backgroundColor);
+		if (opaque(own)) sides.push(own.slice(0, 3));
+		let behind = [255, 255, 255];
+		for (let e = el.parentElement; e; e = e.parentElement) {
+			const c = rgb(getComputedStyle(e).backgroundColor);
+			if (opaque(c)) { behind = c.slice(0, 3); break; }
+		}
+		sides.push(behind);
+		return Math.min(...sides.map(s => ratio(border, s)));
+	})()`
+}
