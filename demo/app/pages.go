@@ -73,13 +73,27 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, ParseFilter(q.Filter), q.Edit, fiberfn.Flash(c))
+	f := ParseFilter(q.Filter)
+	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, q.Edit, fiberfn.Flash(c))
 	if err != nil {
 		return err
 	}
-	p := a.page(c, "Your tasks", "tasks")
+	p := a.page(c, filterTitle(f), "tasks")
 	p.Tasks = tasks
 	return c.Render("index", p)
+}
+
+// filterTitle is the page title of the task list under filter f, one
+// for each filter, so that tabs, history and screen readers tell them
+// apart.
+func filterTitle(f Filter) string {
+	switch f {
+	case FilterOpen:
+		return "Open tasks"
+	case FilterDone:
+		return "Done tasks"
+	}
+	return "Your tasks"
 }
 
 // taskRowQuery is what the row routes read from their URL.

@@ -1,0 +1,49 @@
+package tests
+
+import (
+	"math"
+	"testing"
+)
+
+// TestBrowserFilterTitles checks that each filter of the task list has a
+// page title of its own (they all read "Your tasks"), so that the tabs,
+// the history and a screen reader's page announcement tell them apart.
+func TestBrowserFilterTitles(t *testing.T) {
+	d, b := openDemo(t, browserModes[2])
+	b.signup("alice", secretPassword)
+	seedTasks(t, d, "alice", "One")
+	for _, tc := range []struct{ path, want string }{
+		{"/", "Your tasks · fiberfn tasks"},
+		{"/?filter=open", "Open tasks · fiberfn tasks"},
+		{"/?filter=done", "Done tasks · fiberfn tasks"},
+	} {
+		b.open(tc.path)
+		if got := eval[string](b, `document.title`); got != tc.want {
+			t.Errorf("%s: title %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+// TestBrowserFilterLinksStay checks that marking the first task done does
+// not move the filter links (a layout shift: "Clear completed" appearing
+// beside them pushed them 231 px to the left).
+func TestBrowserFilterLinksStay(t *testing.T) {
+	for _, mode := range browserModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "One", "Two")
+			b.open("/")
+			type box struct{ Left, Top float64 }
+			const where = `(() => { const r = document.querySelector(".filter-links").getBoundingClientRect(); return {Left: r.left, Top: r.top + window.scrollY}; })()`
+			before := eval[box](b, where)
+			b.submit(b.task("One")+toggleSel, "/")
+			b.waitFor("Clear completed", `document.querySelector("#clear-completed-form") !== null`)
+			after := eval[box](b, where)
+			if math.Abs(after.Left-before.Left) > 0.5 || math.Abs(after.Top-before.Top) > 0.5 {
+				t.Errorf("the filter links moved from (%.0f, %.0f) to (%.0f, %.0f) when the first task was marked done", before.Left, before.Top, after.Left, after.Top)
+			}
+		})
+	}
+}
