@@ -2,6 +2,7 @@ package tests
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,33 @@ func TestBrowserFilterLinksStay(t *testing.T) {
 			after := eval[box](b, where)
 			if math.Abs(after.Left-before.Left) > 0.5 || math.Abs(after.Top-before.Top) > 0.5 {
 				t.Errorf("the filter links moved from (%.0f, %.0f) to (%.0f, %.0f) when the first task was marked done", before.Left, before.Top, after.Left, after.Top)
+			}
+		})
+	}
+}
+
+// TestBrowserEscapeLeavesEdit checks that Escape in a row's rename field
+// leaves edit mode as Cancel does: the row is back in view mode, its
+// title unchanged, and the focus is on its Rename link.
+func TestBrowserEscapeLeavesEdit(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			seedTasks(t, d, "alice", "One")
+			b.open("/")
+			row := b.task("One")
+			id := strings.TrimPrefix(row, "#task-")
+			b.openRename(row)
+			b.waitFocus("#rename-title-" + id)
+			b.fill("#rename-title-"+id, "Not this")
+			b.press("\x1b")
+			b.waitFor("the row in view mode", `document.querySelector(`+jsQuote(row)+`) && !document.querySelector(`+jsQuote(row+".editing")+`)`)
+			b.waitFocus(row + renameSel)
+			b.expectScreenIsDB(d, "alice")
+			if got := b.taskTitles(); len(got) != 1 || got[0] != "One" {
+				t.Errorf("after Escape the list shows %q, want [One]", got)
 			}
 		})
 	}

@@ -375,4 +375,16 @@
     else if (form && form.requestSubmit) form.requestSubmit();
     else location.reload();
   });
+
+  // Escape in a row's rename form leaves edit mode, as its Cancel link
+  // does (htmx swaps the row back; its data-focus puts the focus on
+  // Rename). Without JavaScript, Cancel is the way out.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || e.defaultPrevented || e.isComposing) return;
+    var form = e.target && e.target.closest ? e.target.closest("form.rename") : null;
+    var cancel = form ? form.querySelector("a.cancel") : null;
+    if (!cancel) return;
+    e.preventDefault();
+    cancel.click();
+  });
 })();
