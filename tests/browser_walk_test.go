@@ -1,9 +1,12 @@
 package tests
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserFilterTitles checks that each filter of the task list has a
@@ -72,6 +75,38 @@ func TestBrowserEscapeLeavesEdit(t *testing.T) {
 			if got := b.taskTitles(); len(got) != 1 || got[0] != "One" {
 				t.Errorf("after Escape the list shows %q, want [One]", got)
 			}
+		})
+	}
+}
+
+// TestBrowserFailureFocus checks that a failed request puts the focus on
+// the failure bar's Retry (it was lost: htmx 2 dropped it to <body>, and
+// Retry was hundreds of Tab presses away on a long list), and that Retry
+// puts it back on the control that failed.
+func TestBrowserFailureFocus(t *testing.T) {
+	for _, mode := range jsModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("alice", secretPassword)
+			titles := make([]string, 40)
+			for i := range titles {
+				titles[i] = fmt.Sprintf("Task %02d", i+1)
+			}
+			seedTasks(t, d, "alice", titles...)
+			b.open("/")
+			row := b.task("Task 02")
+			b.offline()
+			b.run("click a toggle", chromedp.Click(chromedp.CSS(row+toggleSel)))
+			b.waitFor("the failure bar", `document.querySelector("#failure p")?.textContent.includes("Could not reach the server") ?? false`)
+			b.waitFocus(`#failure button[data-action=retry]`)
+			b.online()
+			before := b.settles()
+			b.press("\r")
+			b.waitSettles(before)
+			b.waitFor("the toggled row", `document.querySelector(`+jsQuote(row+toggleSel)+`)?.getAttribute("aria-pressed") === "true"`)
+			b.waitFocus(row + toggleSel)
+			b.expectScreenIsDB(d, "alice")
 		})
 	}
 }

@@ -157,6 +157,10 @@
     if (canRetry) parts.push(button("Retry", "retry"));
     parts.push(button("Dismiss", "dismiss", "secondary"));
     box.replaceChildren.apply(box, parts);
+    // The keyboard goes where the way out is: the focus would otherwise
+    // be lost (htmx 2 drops it to <body>) or hundreds of Tab presses away
+    // on a long list. Retry and Dismiss put it back where it was.
+    parts[1].focus();
     failedElt = null;
     failedForm = form && form.tagName === "FORM" ? form : null;
   }
