@@ -110,3 +110,27 @@ func TestBrowserFailureFocus(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserPhoneWraps checks at 390 px that the edit row keeps its
+// field, Save and the × on one line, and that the failure bar keeps Retry
+// and Dismiss together (Dismiss wrapped onto a line of its own).
+func TestBrowserPhoneWraps(t *testing.T) {
+	d, b := openDemo(t, jsModes[0], withViewport(390, 844))
+	b.signup("alice", secretPassword)
+	seedTasks(t, d, "alice", "Call the plumber about the kitchen sink")
+	b.open("/")
+	row := b.task("Call the plumber about the kitchen sink")
+	id := strings.TrimPrefix(row, "#task-")
+	b.openRename(row)
+	const sameLine = `((a, b) => { const [r, q] = [a.getBoundingClientRect(), b.getBoundingClientRect()]; return r.top < q.bottom && q.top < r.bottom; })`
+	if !eval[bool](b, sameLine+`(document.querySelector("#rename-title-`+id+`"), document.querySelector(`+jsQuote(row+" a.cancel")+`))`) {
+		t.Error("the edit row wraps its × onto a second line: " + eval[string](b, `[...document.querySelector(`+jsQuote(row+" form")+`).children].map(e => e.tagName + "." + e.className + ":" + Math.round(e.getBoundingClientRect().top) + "w" + Math.round(e.getBoundingClientRect().width)).join(" ")`))
+	}
+	b.offline()
+	b.run("click Save", chromedp.Click(chromedp.CSS(row+" button[type=submit]")))
+	b.waitFor("the failure bar", `document.querySelector("#failure p")?.textContent.includes("Could not reach the server") ?? false`)
+	if !eval[bool](b, sameLine+`(document.querySelector("#failure [data-action=retry]"), document.querySelector("#failure [data-action=dismiss]"))`) {
+		t.Error("the failure bar wraps Dismiss away from Retry")
+	}
+	screenshot(b.ctx, t, "ux-phone-failure")
+}
