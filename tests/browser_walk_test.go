@@ -132,5 +132,4 @@ func TestBrowserPhoneWraps(t *testing.T) {
 	if !eval[bool](b, sameLine+`(document.querySelector("#failure [data-action=retry]"), document.querySelector("#failure [data-action=dismiss]"))`) {
 		t.Error("the failure bar wraps Dismiss away from Retry")
 	}
-	screenshot(b.ctx, t, "ux-phone-failure")
 }
