@@ -36,7 +36,8 @@ type StreamFunc[In, Out any] func(c *fiber.Ctx, in In, send func(Out) error) err
 // stay readable; c.UserContext() is cancelled when the client goes or the
 // server shuts down). Headers and cookies set with [Response] before the
 // function runs (by guards) are sent; what the function sets once the
-// stream has started is not. An error returned mid-stream reaches the
+// stream has started is not, but its notice ([Notify]) ends an SSE stream
+// as a [NoticeEvent] event. An error returned mid-stream reaches the
 // client as an [ErrorEvent] event with the user's message (an unexpected
 // error as the generic message, logged). A once-only token is spent when
 // the stream ends without error and given back when it fails.
@@ -144,7 +145,10 @@ func runStream[In, Out any](c *fiber.Ctx, m *meta, in In, fn StreamFunc[In, Out]
 		}
 		sc := app.AcquireCtx(fctx)
 		defer app.ReleaseCtx(sc)
-		sc.Locals(stateKey{}, &requestState{}) // what the function sets now goes nowhere
+		// A fresh state: a notice the function sets goes out as an event
+		// at the end, Response options set now go nowhere.
+		sst := &requestState{}
+		sc.Locals(stateKey{}, sst)
 		sc.SetUserContext(ctx)
 		var buf bytes.Buffer
 		send := func(out Out) error {
@@ -173,6 +177,10 @@ func runStream[In, Out any](c *fiber.Ctx, m *meta, in In, fn StreamFunc[In, Out]
 				p.cfg.Logger.Error("fiberfn: streaming server function failed", "fn", m.name, "err", err)
 			}
 			_ = w.Send(Event{Name: ErrorEvent, Data: ue.Message})
+			return
+		}
+		if sst.notice != "" && format == StreamSSE {
+			_ = w.Send(Event{Name: NoticeEvent, Data: sst.notice})
 		}
 	})
 	return last, nil

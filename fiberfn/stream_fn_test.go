@@ -105,7 +105,7 @@ func TestStreamCallers(t *testing.T) {
 		wantGuard bool
 	}{
 		{"htmx4", "n=3", []string{"HX-Request", "true", "HX-Request-Type", "partial", "Accept", htmx4Accept}, 200, "text/event-stream",
-			"retry: 1000\n\n\ndata: <p>1</p>\n\ndata: <p>2</p>\n\ndata: <p>3</p>\n\n", "", true},
+			"retry: 1000\n\n\ndata: <p>1</p>\n\ndata: <p>2</p>\n\ndata: <p>3</p>\n\nevent: " + NoticeEvent + "\ndata: Counted.\n\n", "", true},
 		{"htmx2", "n=3", []string{"HX-Request", "true", "Accept", "*/*"}, 200, "text/html", "<p>3</p>", "", true},
 		{"json", `{"n":2}`, []string{"Content-Type", "application/json", "Accept", "application/json"}, 200, "application/x-ndjson",
 			"\n{\"data\":{\"i\":1}}\n{\"data\":{\"i\":2}}\n", "", true},
