@@ -25,8 +25,9 @@ type ImportProgress struct {
 //
 //	<form hx-post="/api/import_rows" hx-target="#progress" hx-ext="sse">...</form>
 //	<div id="progress" aria-live="polite"></div>
-func ExampleRegisterStream() {
-	importRows := fiberfn.RegisterStream("import_rows", func(c *fiber.Ctx, in ImportIn, send func(ImportProgress) error) error {
+func ExampleRegisterStreamOn() {
+	reg := fiberfn.NewRegistry() // fiberfn.RegisterStream for the default registry
+	importRows := fiberfn.RegisterStreamOn(reg, "import_rows", func(c *fiber.Ctx, in ImportIn, send func(ImportProgress) error) error {
 		for done := 0; done < in.Rows; {
 			done = min(done+250, in.Rows) // insert a batch of 250 rows here
 			if err := send(ImportProgress{Done: done, Total: in.Rows}); err != nil {
@@ -40,7 +41,7 @@ func ExampleRegisterStream() {
 		return err
 	}))
 	app := fiber.New()
-	fiberfn.Mount(app)
+	fiberfn.Mount(app, fiberfn.Config{Registry: reg})
 	fmt.Println(importRows.Path())
 	// Output: /api/import_rows
 }
