@@ -108,6 +108,11 @@ type requestState struct {
 	reached bool  // the function itself ran
 	failed  bool  // the answer written is an error
 	claim   *onceClaim
+	// streamed: a RegisterStream function answers with an event stream.
+	streamed bool
+	// handed, when set, is closed once the plugin is done with the
+	// request: a streamed answer's function then takes it over.
+	handed  chan struct{}
 	remove  bool   // RemoveTarget: htmx removes the element
 	version string // SetVersion: the ETag's source
 	// saved holds the response headers from before a server function
@@ -137,8 +142,12 @@ func (p *plugin) handle(c *fiber.Ctx) error {
 	c.Locals(stateKey{}, st)
 	err := p.serve(c, st)
 	c.Locals(stateKey{}, nil)
+	handed := st.handed
 	st.reset()
 	statePool.Put(st)
+	if handed != nil {
+		close(handed) // a streamed answer's function may start (stream_fn.go)
+	}
 	return err
 }
 
@@ -186,6 +195,7 @@ func (st *requestState) reset() {
 	st.varied = false
 	st.fn, st.input, st.step, st.reached, st.failed = nil, nil, 0, false, false
 	st.claim, st.remove, st.version = nil, false, ""
+	st.streamed, st.handed = false, nil
 	st.saved.reset()
 	st.passOn = nil
 }

@@ -267,6 +267,9 @@ func (f *Fn[In, Out]) call(c *fiber.Ctx, st *requestState) error {
 		st.claim = claim
 	}
 	out, err := f.fn(c, *in)
+	if st.streamed {
+		return p.writeStreamed(c, st) // RegisterStream: the stream answers
+	}
 	if err != nil {
 		return p.write(c, st, failure(err))
 	}
