@@ -79,6 +79,7 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 	}
 	p := a.page(c, "Your tasks", "tasks")
 	p.Tasks = tasks
+	p.Live = a.liveSub(c.UserContext(), u.ID)
 	return c.Render("index", p)
 }
 

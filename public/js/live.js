@@ -1,0 +1,129 @@
+// live.js: the demo's live task list (issue 18). The page subscribes to
+// its user's task changes (htmx 4's hx-sse or htmx 2's sse extension);
+// each change swaps a small notice into #task-change. This script watches
+// that element and then refetches the page's own view (the same URL: its
+// filter, its first page) and swaps what differs: the summary
+// (#task-summary) and the rows of #task-list by id. A row in edit mode
+// (li.editing) is never replaced, so a change that arrives while the user
+// types does not destroy their typing; rows whose HTML did not change
+// keep their elements (and the focus). No eval, no inline script: it runs
+// under the demo's strict Content-Security-Policy. Without JavaScript
+// nothing subscribes and the page does not update live.
+(function () {
+  "use strict";
+  var notice = document.getElementById("task-change");
+  if (!notice || typeof window.fetch !== "function") {
+    return;
+  }
+  var running = false; // a refetch is in flight
+  var again = false; // another notice came meanwhile
+
+  function process(elt) {
+    if (typeof htmx !== "undefined" && htmx.process) {
+      htmx.process(elt);
+    }
+  }
+
+  function swapSummary(doc) {
+    var fresh = doc.getElementById("task-summary");
+    var old = document.getElementById("task-summary");
+    if (!fresh || !old || fresh.outerHTML === old.outerHTML) {
+      return;
+    }
+    var node = document.importNode(fresh, true);
+    old.replaceWith(node);
+    process(node);
+  }
+
+  function swapRows(doc) {
+    var fresh = doc.getElementById("task-list");
+    var list = document.getElementById("task-list");
+    if (!fresh || !list) {
+      return;
+    }
+    var current = {};
+    Array.prototype.forEach.call(list.children, function (li) {
+      if (li.id) {
+        current[li.id] = li;
+      }
+    });
+    var wanted = [];
+    var seen = {};
+    Array.prototype.forEach.call(fresh.children, function (li) {
+      var old = li.id && current[li.id];
+      if (old && (old.classList.contains("editing") || old.outerHTML === li.outerHTML)) {
+        wanted.push(old); // kept as it is: being edited, or unchanged
+      } else {
+        wanted.push(document.importNode(li, true));
+      }
+      if (li.id) {
+        seen[li.id] = true;
+      }
+    });
+    // A row being edited stays even when the view no longer has it: the
+    // user's typing is not thrown away (saving then says what happened).
+    Array.prototype.forEach.call(list.children, function (li) {
+      if (li.id && !seen[li.id] && li.classList.contains("editing")) {
+        wanted.push(li);
+      }
+    });
+    var changed = wanted.length !== list.children.length;
+    for (var i = 0; !changed && i < wanted.length; i++) {
+      changed = wanted[i] !== list.children[i];
+    }
+    if (!changed) {
+      return;
+    }
+    var focused = document.activeElement;
+    Array.prototype.slice.call(list.children).forEach(function (li) {
+      if (wanted.indexOf(li) < 0) {
+        li.remove();
+      }
+    });
+    wanted.forEach(function (li, i) {
+      if (list.children[i] !== li) {
+        list.insertBefore(li, list.children[i] || null);
+      }
+    });
+    wanted.forEach(function (li) {
+      if (!current[li.id] || current[li.id] !== li) {
+        process(li);
+      }
+    });
+    if (focused && focused.isConnected && document.activeElement !== focused) {
+      focused.focus();
+    }
+  }
+
+  function refetch() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (res) {
+        if (!res.ok) {
+          throw new Error("live: " + res.status);
+        }
+        return res.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        swapSummary(doc);
+        swapRows(doc);
+      })
+      .catch(function () {
+        // The next change, or a reload, brings the page up to date.
+      })
+      .then(function () {
+        running = false;
+        if (again) {
+          refetch();
+        }
+      });
+  }
+
+  new MutationObserver(refetch).observe(notice, { childList: true, subtree: true, characterData: true });
+})();
