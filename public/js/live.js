@@ -11,10 +11,7 @@
 // nothing subscribes and the page does not update live.
 (function () {
   "use strict";
-  var notice = document.getElementById("task-change");
-  if (!notice || typeof window.fetch !== "function") {
-    return;
-  }
+  var notice = null;
   var running = false; // a refetch is in flight
   var again = false; // another notice came meanwhile
 
@@ -125,5 +122,18 @@
       });
   }
 
-  new MutationObserver(refetch).observe(notice, { childList: true, subtree: true, characterData: true });
+  function start() {
+    notice = document.getElementById("task-change");
+    if (!notice || typeof window.fetch !== "function") {
+      return;
+    }
+    new MutationObserver(refetch).observe(notice, { childList: true, subtree: true, characterData: true });
+  }
+
+  // Loaded in <head>, before the page's body.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();
