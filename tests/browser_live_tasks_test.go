@@ -15,6 +15,9 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/fiberfn/fiberfn/demo/app"
+	"github.com/fiberfn/fiberfn/internal/testsvc"
 )
 
 // liveTimeout bounds the wait for a change to show on another page. The
@@ -157,5 +160,95 @@ func TestBrowserLiveTasks(t *testing.T) {
 			}
 			t.Logf("%s: page A shows page B's change after: %s", mode.name, strings.Join(times, ", "))
 		})
+	}
+}
+
+// TestBrowserLiveTasksTwoInstances: page A on instance 1 and page B on
+// instance 2, sharing PostgreSQL and Redis (the Redis broker carries the
+// notices). Page B adds, toggles, renames, deletes and clears; page A
+// shows each. Then page A's stream is cut (the instance ends it and its
+// reconnects are blocked) while page B changes the list; once the
+// network is back it reconnects and catches up, no row lost or doubled.
+func TestBrowserLiveTasksTwoInstances(t *testing.T) {
+	for _, mode := range browserModes {
+		if !mode.js {
+			continue
+		}
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			dbURL := testsvc.Postgres(t)
+			redisURL, prefix := testsvc.Redis(t)
+			opts := app.Options{Database: dbURL, Redis: redisURL, RedisPrefix: prefix, HTMXVersion: mode.htmx, Secret: []byte("a shared secret of the two instances, long enough")}
+			d1 := startDemo(t, opts)
+			d2 := startDemo(t, opts)
+			_, a := openDemoWith(t, mode, opts)
+			a.base = d1.URL
+			a.signup("roamer", secretPassword)
+			uid := d1.userID("roamer")
+			a.open("/")
+			b := a.newTab()
+			b.base = d2.URL
+			b.open("/")
+			a.slowNetwork(300 * time.Millisecond)
+			b.slowNetwork(300 * time.Millisecond)
+
+			var times []string
+			step := func(what string, act func()) {
+				t.Helper()
+				act()
+				took := a.waitStored(d1, uid, what)
+				times = append(times, fmt.Sprintf("%s %v", what, took.Round(time.Millisecond)))
+				b.waitStored(d2, uid, what)
+				a.expectReloadStored(d1, uid, what)
+				b.expectReloadStored(d2, uid, what)
+			}
+			step("add", func() { b.addTask("Buy milk") })
+			step("add another", func() { b.addTask("Water plants") })
+			step("toggle", func() { b.submit(b.task("Buy milk")+toggleSel, "/") })
+			step("rename", func() {
+				sel := b.task("Water plants")
+				id := strings.TrimPrefix(sel, "#task-")
+				b.openRename(sel)
+				b.fill("#rename-title-"+id, "Water the plants")
+				b.submit("#rename-"+id+" button[type=submit]", "/")
+			})
+			step("add a third", func() { b.addTask("Call mum") })
+			step("delete", func() { b.submit(b.task("Call mum")+deleteSel, "/") })
+			step("clear completed", func() { b.submit("#clear-completed-form button", "/") })
+			t.Logf("%s: page A (instance 1) shows page B's (instance 2) change after: %s", mode.name, strings.Join(times, ", "))
+
+			// Cut page A's stream: its reconnects fail while page B
+			// adds and toggles; then they pass again.
+			cut := &liveTab{t: t, ctx: a.ctx}
+			cut.block(true)
+			waitConnections(t, d1, 0)
+			b.addTask("Added while cut")
+			b.addTask("Also added while cut")
+			b.submit(b.task("Water the plants")+toggleSel, "/")
+			cut.block(false)
+			start := time.Now()
+			a.waitStored(d1, uid, "catch up after the cut")
+			t.Logf("%s: page A caught up %v after its network came back", mode.name, time.Since(start).Round(time.Millisecond))
+			a.expectReloadStored(d1, uid, "after the cut")
+		})
+	}
+}
+
+// waitConnections ends the user streams of instance d (all of them: only
+// page A subscribes there) and waits until it holds want streams.
+func waitConnections(t *testing.T, d *demoServer, want int) {
+	t.Helper()
+	deadline := time.Now().Add(liveTimeout)
+	for {
+		for _, key := range []string{"1", "2", "3"} {
+			d.App.Hub().Disconnect(key)
+		}
+		if d.App.Hub().Connections() == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance still holds %d streams, want %d", d.App.Hub().Connections(), want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -132,3 +132,7 @@ func (a *App) liveSub(ctx context.Context, id int64) *LiveSub {
 	l.Scripts = append(l.Scripts, a.Assets.URL("js/live.js"))
 	return l
 }
+
+// Hub returns the hub of the live task lists (for tests and tools: its
+// Connections, Disconnect). The app owns it; do not shut it down.
+func (a *App) Hub() *fiberfn.Hub { return a.hub }
