@@ -363,7 +363,11 @@ func assets(dev string) (views, static fs.FS, err error) {
 // with a last checkpoint) and closes the database and the Redis
 // connection. Shut the Fiber app down first.
 func (a *App) Close() error {
-	errs := []error{a.hub.Shutdown(context.Background()), a.closeHub(), a.once.Close(), a.state.close()}
+	// The streams end at once when they are told to; the bound only keeps
+	// a stuck client from holding Close up.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errs := []error{a.hub.Shutdown(ctx), a.closeHub(), a.once.Close(), a.state.close()}
 	if a.checkpoint != nil {
 		a.checkpoint.stop()
 		errs = append(errs, checkpoint(a.db))
