@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,4 +171,34 @@ func TestDemoLiveLimitAndLogout(t *testing.T) {
 	if s := openLive(c, app.LivePath); s.resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a stream after logout: %d, want 401", s.resp.StatusCode)
 	}
+}
+
+// TestDemoBinaryLiveSIGTERM: on SIGTERM the demo binary ends its live
+// streams cleanly (each gets a retry field and ends, so the client
+// reconnects elsewhere) and exits, instead of waiting for them.
+func TestDemoBinaryLiveSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo binary; skipped with -short")
+	}
+	t.Parallel()
+	bin := buildDemo(t)
+	work := t.TempDir()
+	p := startDemoBinary(t, bin, work, "", "-addr", "127.0.0.1:0", "-db", filepath.Join(work, "demo.db"), "-drain", "0s", "-shutdown-timeout", "30s")
+	c := newPlainClient(t, p.base)
+	c.signup("leaver", secretPassword)
+	s := openLive(c, app.LivePath)
+	if s.resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %d", s.resp.StatusCode)
+	}
+	signalled := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stream did not end after SIGTERM")
+	}
+	p.wait()
+	t.Logf("after SIGTERM: the stream ended and the process exited in %v", time.Since(signalled).Round(time.Millisecond))
 }
