@@ -202,3 +202,31 @@ func TestDemoBinaryLiveSIGTERM(t *testing.T) {
 	p.wait()
 	t.Logf("after SIGTERM: the stream ended and the process exited in %v", time.Since(signalled).Round(time.Millisecond))
 }
+
+// TestDemoLivePasswordChange: a password change ends the user's streams
+// (the other sessions' pages stop updating; their reconnects are refused).
+func TestDemoLivePasswordChange(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c, other := newPlainClient(t, d.URL), newPlainClient(t, d.URL)
+	c.signup("changer", secretPassword)
+	other.login("changer", secretPassword, false)
+	s := openLive(other, app.LivePath)
+	if s.resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %d", s.resp.StatusCode)
+	}
+	const newPassword = "An0ther-Secret-Passw0rd"
+	c.get("/settings")
+	c.post("/api/change_password", url.Values{"current_password": {secretPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}})
+	select {
+	case <-s.ended:
+	case <-time.After(liveTimeout):
+		t.Fatal("the other session's stream is still open after the password change")
+	}
+	if s := openLive(other, app.LivePath); s.resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the other session's reconnect: %d, want 401", s.resp.StatusCode)
+	}
+	if s := openLive(c, app.LivePath); s.resp.StatusCode != http.StatusOK {
+		t.Errorf("the changing session's reconnect: %d, want 200", s.resp.StatusCode)
+	}
+}
