@@ -18,6 +18,7 @@ import (
 
 	"github.com/fiberfn/fiberfn/demo/app"
 	"github.com/fiberfn/fiberfn/internal/testsvc"
+	"github.com/fiberfn/fiberfn/public"
 )
 
 // liveTimeout bounds the wait for a change to show on another page. The
@@ -136,6 +137,25 @@ func TestBrowserLiveTasks(t *testing.T) {
 			step("clear completed", func() { b.submit("#clear-completed-form button", "/") })
 			a.expectReloadStored(d, uid, "after clear")
 			b.expectReloadStored(d, uid, "after clear")
+
+			// A fiberfn:reset (the broker lost what a reconnect missed)
+			// refetches the view too: a task written behind the pages'
+			// backs shows once the event fires.
+			// A row that did not change keeps its element (and focus).
+			kept := a.task("Water the plants")
+			eval[chromedp.Void](a, `document.querySelector(`+jsQuote(kept)+`).__kept = true`)
+			if _, err := d.App.Store.AddTask(uid, "Written directly"); err != nil {
+				t.Fatal(err)
+			}
+			if mode.htmx == public.HTMXLegacy {
+				eval[chromedp.Void](a, `htmx.trigger(document.getElementById("task-reset"), "sse:fiberfn:reset")`)
+			} else {
+				eval[chromedp.Void](a, `htmx.trigger(document.getElementById("task-live"), "fiberfn:reset")`)
+			}
+			a.waitStored(d, uid, "a reset event")
+			if !eval[bool](a, `document.querySelector(`+jsQuote(kept)+`).__kept === true`) {
+				t.Errorf("the unchanged row %s was replaced by a live change", kept)
+			}
 
 			// Page A edits a row; page B adds a task meanwhile. The new
 			// task shows on page A and the typing in the edited row stays.

@@ -5,8 +5,9 @@
 // filter, its first page) and swaps what differs: the summary
 // (#task-summary) and the rows of #task-list by id. A row in edit mode
 // (li.editing) is never replaced, so a change that arrives while the user
-// types does not destroy their typing; rows whose HTML did not change
-// keep their elements (and the focus). No eval, no inline script: it runs
+// types does not destroy their typing, nor is a row whose own request is in
+// flight (its answer swaps it); rows whose HTML did not change keep their
+// elements (and the focus). No eval, no inline script: it runs
 // under the demo's strict Content-Security-Policy. Without JavaScript
 // nothing subscribes and the page does not update live.
 (function () {
@@ -21,10 +22,34 @@
     }
   }
 
+  // What htmx adds to the elements it processes, left out when a row on
+  // the page is compared with the server's.
+  var htmxClasses = ["htmx-request", "htmx-settling", "htmx-swapping", "htmx-added"];
+
+  function serverHTML(elt) {
+    var copy = elt.cloneNode(true);
+    [copy].concat(Array.prototype.slice.call(copy.querySelectorAll("*"))).forEach(function (e) {
+      e.removeAttribute("data-htmx-powered");
+      htmxClasses.forEach(function (c) {
+        e.classList.remove(c);
+      });
+      if (e.getAttribute("class") === "") {
+        e.removeAttribute("class");
+      }
+    });
+    return copy.outerHTML;
+  }
+
+  // busy: the element's own request is in flight; its answer will swap
+  // it, so it is left alone.
+  function busy(elt) {
+    return elt.classList.contains("htmx-request") || elt.querySelector(".htmx-request") !== null;
+  }
+
   function swapSummary(doc) {
     var fresh = doc.getElementById("task-summary");
     var old = document.getElementById("task-summary");
-    if (!fresh || !old || fresh.outerHTML === old.outerHTML) {
+    if (!fresh || !old || busy(old) || fresh.outerHTML === serverHTML(old)) {
       return;
     }
     var node = document.importNode(fresh, true);
@@ -48,8 +73,8 @@
     var seen = {};
     Array.prototype.forEach.call(fresh.children, function (li) {
       var old = li.id && current[li.id];
-      if (old && (old.classList.contains("editing") || old.outerHTML === li.outerHTML)) {
-        wanted.push(old); // kept as it is: being edited, or unchanged
+      if (old && (old.classList.contains("editing") || busy(old) || serverHTML(old) === li.outerHTML)) {
+        wanted.push(old); // kept as it is: being edited, in flight, or unchanged
       } else {
         wanted.push(document.importNode(li, true));
       }
@@ -60,7 +85,7 @@
     // A row being edited stays even when the view no longer has it: the
     // user's typing is not thrown away (saving then says what happened).
     Array.prototype.forEach.call(list.children, function (li) {
-      if (li.id && !seen[li.id] && li.classList.contains("editing")) {
+      if (li.id && !seen[li.id] && (li.classList.contains("editing") || busy(li))) {
         wanted.push(li);
       }
     });
@@ -128,6 +153,11 @@
       return;
     }
     new MutationObserver(refetch).observe(notice, { childList: true, subtree: true, characterData: true });
+    // The broker could not replay what a reconnect missed: the view is
+    // refetched all the same (htmx 4 fires fiberfn:reset on the element
+    // with hx-sse:connect, htmx 2 sse:fiberfn:reset on #task-reset).
+    document.addEventListener("fiberfn:reset", refetch);
+    document.addEventListener("sse:fiberfn:reset", refetch);
   }
 
   // Loaded in <head>, before the page's body.
