@@ -73,8 +73,12 @@
     var seen = {};
     Array.prototype.forEach.call(fresh.children, function (li) {
       var old = li.id && current[li.id];
-      if (old && (old.classList.contains("editing") || busy(old) || serverHTML(old) === li.outerHTML)) {
-        wanted.push(old); // kept as it is: being edited, in flight, or unchanged
+      var hasFocus = old && old.contains(document.activeElement);
+      if (old && (old.classList.contains("editing") || busy(old) || hasFocus || serverHTML(old) === li.outerHTML)) {
+        // Kept as it is: being edited, in flight, holding the focus (the
+        // keyboard user's place; it is refreshed by the next change after
+        // the focus leaves), or unchanged.
+        wanted.push(old);
       } else {
         wanted.push(document.importNode(li, true));
       }
@@ -96,7 +100,18 @@
     if (!changed) {
       return;
     }
+    // Focus inside a row that is replaced moves to the same control of
+    // its new version.
     var focused = document.activeElement;
+    var controls = "a, button, input, select, textarea";
+    var focusRow = null;
+    var focusIndex = -1;
+    Array.prototype.forEach.call(list.children, function (li) {
+      if (focused && li !== focused && li.contains(focused) && wanted.indexOf(li) < 0) {
+        focusRow = li.id;
+        focusIndex = Array.prototype.indexOf.call(li.querySelectorAll(controls), focused);
+      }
+    });
     Array.prototype.slice.call(list.children).forEach(function (li) {
       if (wanted.indexOf(li) < 0) {
         li.remove();
@@ -114,6 +129,12 @@
     });
     if (focused && focused.isConnected && document.activeElement !== focused) {
       focused.focus();
+    } else if (focusRow && focusIndex >= 0) {
+      var row = document.getElementById(focusRow);
+      var target = row && row.querySelectorAll(controls)[focusIndex];
+      if (target) {
+        target.focus();
+      }
     }
   }
 
