@@ -16,6 +16,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -187,6 +188,11 @@ func run(args []string) error {
 		}
 	}
 	fmt.Println("shutting down")
+	streamsCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+	if err := a.CloseStreams(streamsCtx); err != nil {
+		fmt.Println("live streams:", err)
+	}
+	cancel()
 	if err := a.Fiber.ShutdownWithTimeout(*shutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

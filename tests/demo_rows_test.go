@@ -93,7 +93,9 @@ func TestDemoRowAnswersAreSmall(t *testing.T) {
 	t.Logf("answer sizes in bytes (3 tasks / 150 tasks): %v / %v", sizes[3], sizes[150])
 }
 
-// TestDemoPageWeight: the home page with 100 tasks stays under 40 KB.
+// TestDemoPageWeight: the home page with 100 tasks stays under 41 KB (40
+// KB before the live subscription's element and two scripts, issue 18: a
+// fixed cost, not one per row).
 func TestDemoPageWeight(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, app.Options{})
@@ -110,8 +112,8 @@ func TestDemoPageWeight(t *testing.T) {
 	if n := len(taskIDs(page.Body)); n != 100 {
 		t.Fatalf("%d rows, want 100", n)
 	}
-	if len(page.Body) > 40*1024 {
-		t.Errorf("GET / with 100 tasks: %d bytes, want at most 40 KB", len(page.Body))
+	if len(page.Body) > 41*1024 {
+		t.Errorf("GET / with 100 tasks: %d bytes, want at most 41 KB", len(page.Body))
 	}
 	t.Logf("GET / with 100 tasks: %d bytes (%d without tasks, %d per row)", len(page.Body), empty, (len(page.Body)-empty)/100)
 }

@@ -9,6 +9,7 @@
 package app
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -165,6 +166,11 @@ type App struct {
 	checkpoint *checkpointer
 	htmxScript string
 	logger     *slog.Logger
+	// hub carries the live task lists' change notices (live.go).
+	hub      *fiberfn.Hub
+	closeHub func() error
+	// liveLegacy: the pages load htmx 2's sse extension, not htmx 4's hx-sse.
+	liveLegacy bool
 }
 
 // New opens the database and builds the app.
@@ -256,7 +262,9 @@ func New(opts Options) (*App, error) {
 		redis:      state.redis,
 		htmxScript: assets.URL(public.HTMXFile(opts.HTMXVersion)),
 		logger:     opts.Logger,
+		liveLegacy: liveLegacy(opts.HTMXVersion),
 	}
+	a.hub, a.closeHub = newHub(state.redis)
 	if dbURL.dialect == dialectSQLite {
 		a.checkpoint = startCheckpoints(db, opts.CheckpointInterval, func(err error) {
 			opts.Logger.Warn("demo: WAL checkpoint", "err", err)
@@ -303,14 +311,19 @@ func New(opts Options) (*App, error) {
 	a.Fiber.Use(strict.New())
 	// Compression of every answer whose type compresses (HTML, CSS, JS,
 	// SVG): brotli, else gzip, else deflate, as the browser accepts.
-	a.Fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	a.Fiber.Use(compress.New(compress.Config{
+		Level: compress.LevelDefault,
+		// An event stream is written as events happen, never buffered.
+		Next: func(c *fiber.Ctx) bool { return c.Path() == LivePath },
+	}))
 	a.Fiber.Use(instanceHeader(opts.Instance), securityHeaders(), noStore, secureCookies(opts.SecureCookies))
 	a.registerHealth() // /healthz, /readyz; Connection: close while draining
 	a.Fiber.Use(StaticPrefix, a.Assets.Handler(), staticMiss)
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords),
-		fiberfn.Provide(a.throttle), fiberfn.Provide(taskQuota(opts.TaskQuota)))
+		fiberfn.Provide(a.throttle), fiberfn.Provide(taskQuota(opts.TaskQuota)),
+		fiberfn.Provide(&liveTasks{hub: a.hub, logger: opts.Logger}))
 	if crash != nil {
 		a.Fiber.Use(crash.path, crash.mark)
 	}
@@ -327,6 +340,7 @@ func New(opts Options) (*App, error) {
 		OnceScope:     onceScope,
 		OnceLease:     opts.OnceLease,
 	})
+	a.registerLive()
 	a.registerPages()
 	return a, nil
 }
@@ -349,7 +363,11 @@ func assets(dev string) (views, static fs.FS, err error) {
 // with a last checkpoint) and closes the database and the Redis
 // connection. Shut the Fiber app down first.
 func (a *App) Close() error {
-	errs := []error{a.once.Close(), a.state.close()}
+	// The streams end at once when they are told to; the bound only keeps
+	// a stuck client from holding Close up.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errs := []error{a.hub.Shutdown(ctx), a.closeHub(), a.once.Close(), a.state.close()}
 	if a.checkpoint != nil {
 		a.checkpoint.stop()
 		errs = append(errs, checkpoint(a.db))

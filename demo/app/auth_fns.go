@@ -154,6 +154,9 @@ func login(c *fiber.Ctx, in LoginInput) (struct{}, error) {
 }
 
 func logout(c *fiber.Ctx, _ struct{}) (struct{}, error) {
+	if u, _ := CurrentUser(c); u != nil {
+		defer endStreams(c, u.ID) // after the session is gone, so no stream reconnects into it
+	}
 	if err := fiberfn.ExpectContext[*Sessions](c).LogOut(c); err != nil {
 		return struct{}{}, err
 	}
@@ -217,6 +220,7 @@ func changePassword(c *fiber.Ctx, in PasswordInput) (struct{}, error) {
 	if err := fiberfn.ExpectContext[*Sessions](c).LogIn(c, &updated, rememberedSession(c)); err != nil {
 		return struct{}{}, err
 	}
+	endStreams(c, u.ID) // the other sessions' pages stop updating; this one reconnects
 	fiberfn.Notify(c, "Your password has been changed.")
 	return struct{}{}, fiberfn.Redirect(c, "/settings")
 }

@@ -80,6 +80,7 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 	}
 	p := a.page(c, filterTitle(f), "tasks")
 	p.Tasks = tasks
+	p.Live = a.liveSub(c.UserContext(), u.ID)
 	return c.Render("index", p)
 }
 

@@ -157,6 +157,7 @@ func addTask(c *fiber.Ctx, in AddTaskInput) (*TaskResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	publishChange(c, u, "add")
 	r, err := changed(c, u, t, in.Filter, false)
 	if err != nil {
 		return nil, err
@@ -175,6 +176,7 @@ func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskResult, error) {
 	if err != nil {
 		return nil, taskErr(err)
 	}
+	publishChange(c, u, "toggle")
 	return changed(c, u, t, in.Filter, false)
 }
 
@@ -191,6 +193,7 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	if err != nil {
 		return nil, taskErr(err)
 	}
+	publishChange(c, u, "rename")
 	if !showsAnswer(c) {
 		// A plain post came from the page with the row in edit mode
 		// (?edit=ID): back to the list, at the row, in view mode.
@@ -209,6 +212,7 @@ func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskResult, error) {
 	if err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID); err != nil {
 		return nil, taskErr(err)
 	}
+	publishChange(c, u, "delete")
 	return changed(c, u, Task{ID: in.ID}, in.Filter, true)
 }
 
@@ -217,6 +221,7 @@ func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {
 	if _, err := fiberfn.ExpectContext[*Store](c).ClearDone(u.ID); err != nil {
 		return nil, err
 	}
+	publishChange(c, u, "clear")
 	if !showsAnswer(c) {
 		return &TaskList{}, nil
 	}

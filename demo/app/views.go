@@ -29,6 +29,9 @@ type Page struct {
 	Form *fiberfn.FormState
 	// Tasks is the task section of the home page.
 	Tasks *TaskList
+	// Live is the subscription of a task page to its user's changes, or
+	// nil (live.go).
+	Live *LiveSub
 	// Path is the path of a page that does not exist (404).
 	Path string
 }
@@ -216,4 +219,17 @@ func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fibe
 		l.Error = rename.Message
 	}
 	return l, nil
+}
+
+// LiveSub is how a task page subscribes to its user's task changes: the
+// stream's URL and the scripts that read it (the htmx extension for the
+// page's htmx version, and public/js/live.js).
+type LiveSub struct {
+	// URL is the stream (LivePath, resuming from the page's position).
+	URL string
+	// Legacy is true for htmx 2 (sse-connect), false for htmx 4
+	// (hx-sse:connect).
+	Legacy bool
+	// Scripts are the URLs of the scripts to load, in order.
+	Scripts []string
 }
