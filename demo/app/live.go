@@ -85,10 +85,28 @@ func publishChange(c *fiber.Ctx, u *User, what string) {
 	if !ok || u == nil {
 		return
 	}
-	data := fmt.Sprintf(`<span data-change="%s"></span>`, template.HTMLEscapeString(what))
+	data := fmt.Sprintf(`<span data-change="%s" data-tab="%s"></span>`, template.HTMLEscapeString(what), changeTab(c))
 	if _, err := l.hub.Publish(c.UserContext(), tasksTopic(u.ID), fiberfn.Event{Data: data}); err != nil {
 		l.logger.Warn("demo: publish a task change", "user", u.ID, "err", err)
 	}
+}
+
+// changeTab is the X-Tab header of the request that made a change: the
+// random id public/js/live.js gives each page, so the page that made the
+// change skips its own notice (its own answer already swapped it). Only
+// up to 32 letters and digits are echoed; anything else is dropped.
+func changeTab(c *fiber.Ctx) string {
+	tab := c.Get("X-Tab")
+	if len(tab) == 0 || len(tab) > 32 {
+		return ""
+	}
+	for i := 0; i < len(tab); i++ {
+		ch := tab[i]
+		if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z') {
+			return ""
+		}
+	}
+	return tab
 }
 
 // endStreams ends every live stream of user id on this instance (logout,

@@ -43,6 +43,7 @@
 
   var ROW_CONTROL = "button[name=done]"; // a row's main control (the toggle)
   var FALLBACK_FOCUS = "#new-task-title"; // when no row is left
+  var LIVE_STREAM = "#task-live"; // the live list's subscription
 
   var plans = new WeakMap(); // htmx 4 ctx or htmx 2 xhr -> plan
   var failedForm = null; // the form whose request the failure bar retries
@@ -57,6 +58,9 @@
   // focus goes once it has succeeded: the rows around the form's row
   // may be gone by then.
   function plan(elt) {
+    // The live subscription's stream (live.js) is no user action: its
+    // swaps must not move the focus or announce anything.
+    if (elt && elt.closest && elt.closest(LIVE_STREAM)) return null;
     var form = (elt && elt.closest && elt.closest("form")) || elt;
     if (!form || !form.dataset) return null;
     var row = form.closest("li[id]");

@@ -168,12 +168,39 @@
       });
   }
 
+  // tab is this page's random id, sent with each of its htmx requests as
+  // X-Tab; the server puts it in the change notice, so the page that made
+  // a change does not refetch for it (its own answer swapped it already).
+  var tab = (function () {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  })();
+
+  function ownNotice() {
+    var span = notice.querySelector("[data-tab]");
+    return span !== null && span.getAttribute("data-tab") === tab;
+  }
+
   function start() {
     notice = document.getElementById("task-change");
     if (!notice || typeof window.fetch !== "function") {
       return;
     }
-    new MutationObserver(refetch).observe(notice, { childList: true, subtree: true, characterData: true });
+    // htmx 2 (htmx:configRequest) and htmx 4 (htmx:config:request).
+    document.addEventListener("htmx:configRequest", function (e) {
+      e.detail.headers["X-Tab"] = tab;
+    });
+    document.addEventListener("htmx:config:request", function (e) {
+      e.detail.ctx.request.headers["X-Tab"] = tab;
+    });
+    new MutationObserver(function () {
+      if (!ownNotice()) {
+        refetch();
+      }
+    }).observe(notice, { childList: true, subtree: true, characterData: true });
     // The broker could not replay what a reconnect missed: the view is
     // refetched all the same (htmx 4 fires fiberfn:reset on the element
     // with hx-sse:connect, htmx 2 sse:fiberfn:reset on #task-reset).
