@@ -128,7 +128,7 @@ func TestDemoLiveOwnTopicOnly(t *testing.T) {
 	id := d.tasks("bob")[0].ID
 	bob.post("/api/toggle_task", url.Values{"id": {fmt.Sprint(id)}, "done": {"true"}})
 	got := []string{s.next(t), s.next(t)}
-	want := []string{`<span data-change="add"></span>`, `<span data-change="toggle"></span>`}
+	want := []string{`<span data-change="add" data-tab=""></span>`, `<span data-change="toggle" data-tab=""></span>`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("bob's stream got %q, want only his own changes %q", got, want)
 	}

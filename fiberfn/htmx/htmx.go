@@ -168,8 +168,11 @@ func Refresh(c *fiber.Ctx) { c.Set(HeaderRefresh, "true") }
 // makes htmx 2 swap 4xx and 5xx responses as htmx 4 does by default, so
 // error fragments land in forms with either version, and turns off what a
 // strict Content-Security-Policy forbids: htmx 2's inline indicator <style>,
-// eval (hx-on, js: values) and script tags in swapped content. It also lets
-// htmx 4 swap an empty main fragment that came with out-of-band parts (a
-// deleted row), as htmx 2 does. fiberfn's template function "fnHTMXConfig"
+// htmx 4's constructed indicator stylesheet, eval (hx-on, js: values) and
+// script tags in swapped content (put the .htmx-indicator rules in your own
+// stylesheet). htmx 2 keeps no page snapshots, which may hold private data,
+// in sessionStorage (historyCacheSize 0: history restore asks the server).
+// It also lets htmx 4 swap an empty main fragment that came with
+// out-of-band parts (a deleted row), as htmx 2 does. fiberfn's template function "fnHTMXConfig"
 // returns it.
-const ConfigMeta = `<meta name="htmx-config" content='{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true},{"code":"...","swap":false}],"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"allowEmptySwapAfterOOB":true}'>`
+const ConfigMeta = `<meta name="htmx-config" content='{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true},{"code":"...","swap":false}],"includeIndicatorStyles":false,"includeIndicatorCSS":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"allowEmptySwapAfterOOB":true}'>`
