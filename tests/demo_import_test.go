@@ -114,10 +114,23 @@ func TestDemoImportTasks(t *testing.T) {
 		if r.Status != http.StatusRequestEntityTooLarge {
 			t.Errorf("status %d, want 413; body:\n%.500s", r.Status, r.Body)
 		}
+		// A body over the limit: 413, or the connection closed before
+		// the client has written it all (the server does not read on).
 		huge := strings.Repeat("a\n", app.MaxImportBytes)
 		ct, body = importBody(t, "tasks.txt", huge)
-		if r := c.postBody("/api/import_tasks", ct, body, "Accept", "application/json"); r.Status != http.StatusRequestEntityTooLarge {
-			t.Errorf("a body over the limit: status %d, want 413", r.Status)
+		req, err := http.NewRequest(http.MethodPost, d.URL+"/api/import_tasks", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Origin", d.URL)
+		req.Header.Set("Idempotency-Key", "huge")
+		if resp, err := c.hc.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("a body over the limit: status %d, want 413", resp.StatusCode)
+			}
 		}
 		if n := d.taskCount("bulky"); n != 0 {
 			t.Errorf("%d tasks, want 0", n)
@@ -152,6 +165,31 @@ func TestDemoImportTasks(t *testing.T) {
 			if n := d.taskCount(user); n != 10 {
 				t.Errorf("%s: %d tasks, want 10", accept, n)
 			}
+		}
+	})
+
+	t.Run("malformed posts are refused", func(t *testing.T) {
+		c := newPlainClient(t, d.URL)
+		c.signup("hostile", "hostile-password")
+		ct, empty := importBody(t, "tasks.txt", "\n\n")
+		binCT, binary := importBody(t, "tasks.txt", "ok\n\xff\xfe\n")
+		for _, tc := range []struct {
+			name, contentType, body string
+			status                  int
+		}{
+			{"no file", "application/x-www-form-urlencoded", "file=tasks.txt", http.StatusBadRequest},
+			{"json", "application/json", `{"file":"x"}`, http.StatusBadRequest},
+			{"broken multipart", "multipart/form-data; boundary=zzz", "--zzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nno end", http.StatusBadRequest},
+			{"no task in the file", ct, empty, http.StatusUnprocessableEntity},
+			{"not UTF-8", binCT, binary, http.StatusUnprocessableEntity},
+		} {
+			r := c.postBody("/api/import_tasks", tc.contentType, tc.body, "Accept", "application/json")
+			if r.Status != tc.status {
+				t.Errorf("%s: status %d, want %d; body: %.300s", tc.name, r.Status, tc.status, r.Body)
+			}
+		}
+		if n := d.taskCount("hostile"); n != 0 {
+			t.Errorf("%d tasks, want 0", n)
 		}
 	})
 
