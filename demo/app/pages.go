@@ -202,6 +202,7 @@ func (a *App) importPage(c *fiber.Ctx) error {
 		return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
 	}
 	p := a.page(c, "Import tasks", "tasks")
+	p.Form = ImportTasks.Form(c, nil) // a refused plain post's message
 	return c.Render("import", p)
 }
 
