@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,40 @@ func TestBrowserImportTasks(t *testing.T) {
 			}
 			if rows := len(b.shownTasks()); rows != len(b.storedTasks(d, uid)) {
 				t.Errorf("the page lists %d tasks, the database holds %d", rows, len(b.storedTasks(d, uid)))
+			}
+		})
+	}
+}
+
+// TestBrowserImportRefused: a file with a bad line imports nothing, and
+// the page says which line, with and without JavaScript.
+func TestBrowserImportRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bad.txt")
+	if err := os.WriteFile(file, []byte("fine\n"+strings.Repeat("x", 1000)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range browserModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			d, b := openDemo(t, mode)
+			b.signup("careless", secretPassword)
+			b.open("/import")
+			b.run("choose the file", chromedp.SetUploadFiles("#import-file", []string{file}))
+			if b.js {
+				b.run("click Import", chromedp.Click(chromedp.CSS("#import-form button")))
+				poll := chromedp.Poll[chromedp.Void](`(document.querySelector("#import-progress")?.textContent ?? "").includes("Line 2:")`,
+					chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(swapTimeout))
+				if _, err := chromedp.Run(b.ctx, poll); err != nil {
+					t.Fatalf("waiting for the error: %v; the region holds %q", err, b.text("#import-progress"))
+				}
+			} else {
+				b.follow("#import-form button", "/import")
+			}
+			if got := b.text("#import-progress"); !strings.Contains(got, "Nothing was imported.") {
+				t.Errorf("the region holds %q", got)
+			}
+			if n := d.taskCount("careless"); n != 0 {
+				t.Errorf("%d tasks, want 0", n)
 			}
 		})
 	}
