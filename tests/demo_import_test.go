@@ -212,3 +212,23 @@ func TestDemoImportTasks(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoImportRefusedPlain: without JavaScript a refused import
+// (a bad line) lands back on /import with the message, and nothing is
+// imported.
+func TestDemoImportRefusedPlain(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newPlainClient(t, d.URL)
+	c.signup("plainbad", "plainbad-password")
+	c.get("/import")
+	ct, body := importBody(t, "tasks.txt", "fine\n"+strings.Repeat("x", 1000)+"\n")
+	r := c.postBody("/api/import_tasks", ct, body)
+	if r.URL.Path != "/import" {
+		t.Errorf("landed at %s, want /import", r.URL)
+	}
+	mustContain(t, "import page", r.Body, "Line 2:", "Nothing was imported.")
+	if n := d.taskCount("plainbad"); n != 0 {
+		t.Errorf("%d tasks, want 0", n)
+	}
+}
