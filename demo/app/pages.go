@@ -18,6 +18,7 @@ func (a *App) registerPages() {
 	a.Fiber.Get("/login", a.loginPage)
 	a.Fiber.Get("/signup", a.signupPage)
 	a.Fiber.Get("/settings", a.settingsPage)
+	a.Fiber.Get("/import", a.importPage)
 	a.Fiber.Get("/tasks/:id/edit", a.taskRowPage(true))
 	a.Fiber.Get("/tasks/:id", a.taskRowPage(false))
 	a.Fiber.Use(a.notFoundPage) // last: anything no route took
@@ -188,6 +189,21 @@ func (a *App) settingsPage(c *fiber.Ctx) error {
 	p := a.page(c, "Settings", "settings")
 	p.Form = ChangePassword.Form(c, nil)
 	return c.Render("settings", p)
+}
+
+// importPage is the Import tasks page (issue 18): the upload form of
+// import_tasks and the region its progress is swapped into.
+func (a *App) importPage(c *fiber.Ctx) error {
+	u, err := CurrentUser(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
+	}
+	p := a.page(c, "Import tasks", "tasks")
+	p.Form = ImportTasks.Form(c, nil) // a refused plain post's message
+	return c.Render("import", p)
 }
 
 // notFoundPage renders the 404 page; its status goes through the
