@@ -81,6 +81,7 @@
     return {
       form: form,
       elt: elt,
+      keep: typing(form),
       msg: msg,
       focus: focus,
       rowId: row ? row.id : "",
@@ -88,6 +89,30 @@
       prevId: row && row.previousElementSibling ? row.previousElementSibling.id : "",
       done: false,
     };
+  }
+
+  // typing records, when a request starts, the input of a
+  // form[data-keep-typed] and the value the request sends.
+  function typing(form) {
+    var name = form.dataset.keepTyped;
+    var input = name && form.elements ? form.elements.namedItem(name) : null;
+    if (!input || typeof input.value !== "string") return null;
+    return { formId: form.id, name: name, input: input, sent: input.value };
+  }
+
+  // keepTyped puts what the user typed while the request was in flight
+  // into the form that replaced the one that sent it (the old input,
+  // out of the page, still holds it). Typed after what was sent, it is
+  // added to what the new input holds (empty after a success, the sent
+  // text after an error); an edit of the sent text replaces it.
+  function keepTyped(k) {
+    if (!k || k.input.isConnected) return;
+    var typed = k.input.value;
+    if (typed === k.sent) return;
+    var form = byId(k.formId);
+    var input = form && form.elements ? form.elements.namedItem(k.name) : null;
+    if (!input || input === k.input || typeof input.value !== "string") return;
+    input.value = typed.indexOf(k.sent) === 0 ? input.value + typed.slice(k.sent.length) : typed;
   }
 
   // rowPlan is what a lean row's control announces, and where the focus
@@ -263,6 +288,7 @@
   function swapped(p, status) {
     if (!p || p.done) return;
     p.done = true;
+    keepTyped(p.keep);
     if (status >= 200 && status < 300) {
       announce(p.msg);
       placeFocus(p);
