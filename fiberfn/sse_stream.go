@@ -102,18 +102,8 @@ func Stream(c *fiber.Ctx, fn func(ctx context.Context, w *EventWriter) error, co
 			return
 		}
 		w.startHeartbeat()
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := streamContext(conn, serverDone, w)
 		defer cancel()
-		gone := watchClient(conn)
-		go func() {
-			select {
-			case <-serverDone:
-			case <-gone:
-			case <-w.Failed():
-			case <-ctx.Done():
-			}
-			cancel()
-		}()
 		if err := fn(ctx, w); err != nil {
 			ue, internal := asUserError(err)
 			if internal {
@@ -170,6 +160,23 @@ func (w *EventWriter) open(retry time.Duration, id string) error {
 	}
 	w.buf = b
 	return w.writeLocked(b)
+}
+
+// streamContext returns the context of a stream's body: it ends when the
+// server shuts down, the client leaves, a write fails or cancel is called.
+func streamContext(conn net.Conn, serverDone <-chan struct{}, w *EventWriter) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := watchClient(conn)
+	go func() {
+		select {
+		case <-serverDone:
+		case <-gone:
+		case <-w.Failed():
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx, cancel
 }
 
 // watchClient returns a channel that is closed when the client closes the

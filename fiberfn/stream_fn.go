@@ -3,7 +3,6 @@ package fiberfn
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -123,18 +122,8 @@ func runStream[In, Out any](c *fiber.Ctx, m *meta, in In, fn StreamFunc[In, Out]
 			return
 		}
 		w.startHeartbeat()
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := streamContext(conn, serverDone, w)
 		defer cancel()
-		gone := watchClient(conn)
-		go func() {
-			select {
-			case <-serverDone:
-			case <-gone:
-			case <-w.Failed():
-			case <-ctx.Done():
-			}
-			cancel()
-		}()
 		// fasthttp runs this as soon as the handler set it: wait until the
 		// plugin is done with the request before touching it.
 		select {
