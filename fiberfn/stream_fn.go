@@ -96,7 +96,7 @@ func runStream[In, Out any](c *fiber.Ctx, m *meta, in In, fn StreamFunc[In, Out]
 	st.handed = handed
 	// st goes back to its pool when the handler returns: the stream
 	// keeps only what it needs of it.
-	p, claim, who := st.plugin, st.claim, st.who
+	p, claim, who, kind := st.plugin, st.claim, st.who, st.kind
 	st.claim = nil // the stream finishes it
 	app, fctx := c.App(), c.Context()
 	cfg := StreamConfigDefault
@@ -136,7 +136,12 @@ func runStream[In, Out any](c *fiber.Ctx, m *meta, in In, fn StreamFunc[In, Out]
 		defer app.ReleaseCtx(sc)
 		// A fresh state: a notice the function sets goes out as an event
 		// at the end, Response options set now go nowhere.
-		sst := &requestState{}
+		// It keeps the caller as classified, and counts the Vary header
+		// as sent: the headers are on the wire, and fasthttp writes them
+		// from another goroutine, so the function must not touch them
+		// (WantsFragment, WantsJSON).
+		sst := &requestState{classified: true, who: who, kind: kind, varied: true}
+		sst.hdr.read = true
 		sc.Locals(stateKey{}, sst)
 		sc.SetUserContext(ctx)
 		var buf bytes.Buffer

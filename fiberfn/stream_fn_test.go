@@ -43,6 +43,12 @@ func streamTestApp(t *testing.T, runs *atomic.Int32, opts ...Option) *liveServer
 		})}, opts...)
 		RegisterStreamOn(r, "count", func(c *fiber.Ctx, in countIn, send func(countOut) error) error {
 			runs.Add(1)
+			// The caller as the function sees it, also while streaming
+			// (where the headers are already sent: run with -race).
+			partial := c.Get("HX-Request") != "" && c.Get("HX-Boosted") == "" && c.Get("HX-Request-Type") != "full"
+			if WantsFragment(c) != partial || WantsJSON(c) != (c.Get("Accept") == "application/json") {
+				return errors.New("WantsFragment or WantsJSON is wrong")
+			}
 			Notify(c, "Counted.")
 			for i := 1; i <= in.N; i++ {
 				if in.FailAt > 0 && i > in.FailAt {
