@@ -9,6 +9,11 @@ type queries struct {
 
 	addTask, task, setDone, rename, deleteTask, clearDone string
 	tasksAll, tasksOpen, tasksDone, counts                string
+	// pageAll, pageOpen and pageDone are one page of the list, newest
+	// first: the tasks with $2 <= id < $3, at most $4 of them (see
+	// Store.TasksPage). Keyset, no OFFSET: the database starts at the
+	// cursor in the index, whatever page it is.
+	pageAll, pageOpen, pageDone string
 }
 
 // taskColumns are the columns scanTask reads.
@@ -38,6 +43,9 @@ func newQueries(d dialect) *queries {
 		tasksAll:   r(`SELECT ` + taskColumns + ` FROM tasks WHERE user_id = $1 ORDER BY id`),
 		tasksOpen:  r(`SELECT ` + taskColumns + ` FROM tasks WHERE user_id = $1 AND done = FALSE ORDER BY id`),
 		tasksDone:  r(`SELECT ` + taskColumns + ` FROM tasks WHERE user_id = $1 AND done = TRUE ORDER BY id`),
+		pageAll:    r(`SELECT ` + taskColumns + ` FROM tasks WHERE user_id = $1 AND id >= $2 AND id < $3 ORDER BY id DESC LIMIT $4`),
+		pageOpen:   r(`SELECT ` + taskColumns + ` FROM tasks WHERE user_id = $1 AND done = FALSE AND id >= $2 AND id < $3 ORDER BY id DESC LIMIT $4`),
+		pageDone:   r(`SELECT ` + taskColumns + ` FROM tasks WHERE user_id = $1 AND done = TRUE AND id >= $2 AND id < $3 ORDER BY id DESC LIMIT $4`),
 		counts:     r(`SELECT open_tasks, done_tasks FROM task_counts WHERE user_id = $1`),
 	}
 }
