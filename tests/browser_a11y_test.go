@@ -154,7 +154,7 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 			t.Parallel()
 			d, b := openDemo(t, mode)
 			b.signup("alice", secretPassword)
-			seedTasks(t, d, "alice", "One", "Two", "Three", "Four")
+			seedTasks(t, d, "alice", "Four", "Three", "Two", "One") // shown newest first: One to Four
 			b.open("/")
 			one, two, three, four := b.task("One"), b.task("Two"), b.task("Three"), b.task("Four")
 
