@@ -79,7 +79,7 @@ func TestBrowserScreenshots(t *testing.T) {
 
 			// A long list: its first page and the pager after it.
 			for i := range 2 * app.PageSize {
-				if _, err := d.App.Store.AddTask(uid, fmt.Sprintf("Older task %d", 2*app.PageSize-i)); err != nil {
+				if _, err := d.App.Store.AddTask(uid, fmt.Sprintf("Task number %d", len(screenshotTasks)+i+1)); err != nil {
 					t.Fatal(err)
 				}
 			}
