@@ -36,8 +36,12 @@
 //   #task-list rows        lean, repeated 100 times, so they carry no data
 //                          attributes: what a row's controls announce and
 //                          focus follows from the row's structure (see
-//                          rowPlan), and the row's buttons are disabled
-//                          while its request is in flight.
+//                          rowPlan), and the row's buttons are
+//                          aria-disabled (focusable, their clicks
+//                          ignored) while its request is in flight.
+//   [autofocus] in a form  where the focus goes when the form comes back
+//                          with an error and no field is aria-invalid
+//                          (the password after a wrong login).
 (function () {
   "use strict";
 
@@ -132,27 +136,44 @@
     return { msg: "", focus: "" };
   }
 
-  // disableRow disables the buttons of the row whose request starts, and
-  // returns a function that enables them again (the row may be replaced
-  // by then). hx-sync drops a second click anyway; this shows it. htmx
-  // has read the form's values before it says a request starts, so the
-  // toggle's own value is sent.
+  // disableRow marks the buttons of the row whose request starts as
+  // unavailable, and returns a function that makes them available again
+  // (the row may be replaced by then). It uses aria-disabled rather than
+  // the disabled attribute: a disabled button loses the focus (to <body>),
+  // an aria-disabled one keeps it, and says it is unavailable. Its clicks
+  // are ignored meanwhile (see the click listener below); hx-sync drops a
+  // second click anyway. htmx has read the form's values before it says a
+  // request starts, so the toggle's own value is sent.
   function disableRow(elt) {
     var row = elt && elt.closest ? elt.closest("#task-list > li") : null;
     if (!row) return null;
     var off = [];
     row.querySelectorAll("button").forEach(function (b) {
-      if (!b.disabled) {
-        b.disabled = true;
+      if (b.getAttribute("aria-disabled") !== "true") {
+        b.setAttribute("aria-disabled", "true");
         off.push(b);
       }
     });
     return function () {
       off.forEach(function (b) {
-        b.disabled = false;
+        b.removeAttribute("aria-disabled");
       });
     };
   }
+
+  // A click on a row's button that is unavailable (its row's request is
+  // in flight) goes nowhere: stopped in the capture phase, before htmx
+  // or the form sees it. A key press on a focused button is a click too.
+  document.addEventListener(
+    "click",
+    function (e) {
+      var b = e.target && e.target.closest ? e.target.closest("#task-list button[aria-disabled=true]") : null;
+      if (!b) return;
+      e.preventDefault();
+      e.stopPropagation();
+    },
+    true
+  );
 
   // announce says msg in the polite live region. The region is emptied
   // first, so that the same message twice is announced twice.
@@ -284,6 +305,17 @@
     if (target && target !== a) target.focus();
   }
 
+  // errorFocus is where the focus goes when a form came back with an
+  // error: in the form that replaced it (same id), its first field marked
+  // aria-invalid, else the field the server marked autofocus (after a
+  // wrong or throttled login: the password, described by the form's
+  // message); else the first invalid field on the page.
+  function errorFocus(p) {
+    var form = p.form.isConnected ? p.form : byId(p.form.id);
+    var found = form && form.querySelector ? form.querySelector("[aria-invalid=true], [autofocus]") : null;
+    return found || document.querySelector("[aria-invalid=true]");
+  }
+
   // swapped runs once the answer is in the page.
   function swapped(p, status) {
     if (!p || p.done) return;
@@ -296,7 +328,7 @@
       // A form came back with errors: go to the first field to fix; or,
       // when the row went with the error (a task deleted elsewhere), on
       // as after a success.
-      var bad = document.querySelector("[aria-invalid=true]");
+      var bad = errorFocus(p);
       if (bad) bad.focus();
       else placeFocus(p);
     }
