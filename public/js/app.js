@@ -39,6 +39,14 @@
 //                          rowPlan), and the row's buttons are
 //                          aria-disabled (focusable, their clicks
 //                          ignored) while its request is in flight.
+//   form[data-draft]       names a field whose text is kept, while typed,
+//                          in the tab's sessionStorage until the form
+//                          succeeds, and put back into the empty field
+//                          when a page with the form loads: a task typed
+//                          when the session ended (another tab logged
+//                          out) is there again after logging in. The key
+//                          holds the user's id (<main data-draft-scope>):
+//                          another account in the same tab never gets it.
 //   [autofocus] in a form  where the focus goes when the form comes back
 //                          with an error and no field is aria-invalid
 //                          (the password after a wrong login).
@@ -174,6 +182,55 @@
     },
     true
   );
+
+  // draftKey is the sessionStorage key of the draft of form[data-draft],
+  // or "" when the page has no user (no data-draft-scope).
+  function draftKey(form) {
+    var main = byId("main");
+    var scope = main ? main.getAttribute("data-draft-scope") : "";
+    if (!scope || !form.id || !form.dataset.draft) return "";
+    return "fiberfn-draft:" + scope + ":" + form.id + ":" + form.dataset.draft;
+  }
+
+  function draftInput(form) {
+    var input = form.elements ? form.elements.namedItem(form.dataset.draft) : null;
+    return input && typeof input.value === "string" ? input : null;
+  }
+
+  // saveDraft keeps what the draft field of form holds (nothing when it
+  // is empty). Storage may be full or off: then nothing is kept.
+  function saveDraft(form) {
+    var key = draftKey(form);
+    var input = draftInput(form);
+    if (!key || !input) return;
+    try {
+      if (input.value.trim()) sessionStorage.setItem(key, input.value);
+      else sessionStorage.removeItem(key);
+    } catch (e) {
+      // no storage: no draft
+    }
+  }
+
+  // restoreDrafts puts each kept draft back into its empty field.
+  function restoreDrafts() {
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      var key = draftKey(form);
+      var input = draftInput(form);
+      if (!key || !input || input.value) return;
+      var kept = null;
+      try {
+        kept = sessionStorage.getItem(key);
+      } catch (e) {
+        // no storage: no draft
+      }
+      if (kept) input.value = kept;
+    });
+  }
+
+  document.addEventListener("input", function (e) {
+    var form = e.target && e.target.form;
+    if (form && form.dataset && form.dataset.draft && e.target.name === form.dataset.draft) saveDraft(form);
+  });
 
   // announce says msg in the polite live region. The region is emptied
   // first, so that the same message twice is announced twice.
@@ -322,6 +379,10 @@
     p.done = true;
     keepTyped(p.keep);
     if (status >= 200 && status < 300) {
+      // The form succeeded: its draft is what its field holds now
+      // (emptied, or what was typed meanwhile).
+      var again = p.form.isConnected ? p.form : byId(p.form.id);
+      if (again && again.dataset && again.dataset.draft) saveDraft(again);
       announce(p.msg);
       placeFocus(p);
     } else if (status >= 400 && focusLost()) {
@@ -441,6 +502,8 @@
     else if (form && form.requestSubmit) form.requestSubmit();
     else location.reload();
   });
+
+  restoreDrafts();
 
   // Escape in a row's rename form leaves edit mode, as its Cancel link
   // does (htmx swaps the row back; its data-focus puts the focus on
