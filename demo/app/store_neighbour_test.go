@@ -3,8 +3,9 @@ package app
 import "testing"
 
 // TestStoreNextTaskID checks the row a plain post returns to when a row
-// leaves the list, on SQLite and PostgreSQL: the next one under the
-// filter, else the one before, never another user's, 0 for none.
+// leaves the list (newest first), on SQLite and PostgreSQL: the next one
+// under the filter (older), else the one before (newer), never another
+// user's, 0 for none.
 func TestStoreNextTaskID(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		alice, err := s.CreateUser("alice", []byte("h"))
@@ -35,12 +36,13 @@ func TestStoreNextTaskID(t *testing.T) {
 			filter Filter
 			want   int64
 		}{
-			{"next", one, FilterAll, two},
-			{"next, skipping another user's", two, FilterAll, three},
-			{"the last: the one before", three, FilterAll, two},
-			{"open: skips the done one", one, FilterOpen, three},
-			{"done: the only one left", one, FilterDone, two},
-			{"a deleted id between", bobs, FilterAll, three},
+			{"next (older)", three, FilterAll, two},
+			{"next, skipping another user's", bobs, FilterAll, two},
+			{"the last: the one before", one, FilterAll, two},
+			{"open: skips the done one", three, FilterOpen, one},
+			{"open, the last: skips the done one", one, FilterOpen, three},
+			{"done: the only one left", three, FilterDone, two},
+			{"done: the only one, from below", one, FilterDone, two},
 		} {
 			got, err := s.NextTaskID(alice.ID, tt.after, tt.filter)
 			if err != nil {
