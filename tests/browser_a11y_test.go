@@ -175,8 +175,9 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 				t.Errorf("Two's toggle has aria-pressed=%q after the toggle", got)
 			}
 
+			// The list is newest first: Four, Three, Two, One.
 			activate(two + deleteSel)
-			b.waitFocus(three + toggleSel)
+			b.waitFocus(one + toggleSel)
 			b.waitFor("the delete announcement", `document.querySelector("#live").textContent === "Deleted: Two"`)
 
 			activate(four + deleteSel)
