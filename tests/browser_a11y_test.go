@@ -175,9 +175,8 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 				t.Errorf("Two's toggle has aria-pressed=%q after the toggle", got)
 			}
 
-			// The list is newest first: Four, Three, Two, One.
 			activate(two + deleteSel)
-			b.waitFocus(one + toggleSel)
+			b.waitFocus(three + toggleSel)
 			b.waitFor("the delete announcement", `document.querySelector("#live").textContent === "Deleted: Two"`)
 
 			activate(four + deleteSel)
