@@ -60,6 +60,8 @@ type indexQuery struct {
 	// Edit is the task whose row is shown in edit mode (the Rename link
 	// without JavaScript).
 	Edit int64 `query:"edit"`
+	// Q is the search of the task titles ("": the whole list).
+	Q string `query:"q"`
 }
 
 func (a *App) indexPage(c *fiber.Ctx) error {
@@ -75,6 +77,9 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 		return err
 	}
 	f := ParseFilter(q.Filter)
+	if c.Context().QueryArgs().Has("q") {
+		return a.searchPage(c, u, f, q.Q, q.Edit)
+	}
 	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, q.Edit, fiberfn.Flash(c))
 	if err != nil {
 		return err

@@ -49,6 +49,8 @@ type TaskList struct {
 	// Error is the message of a failed toggle, delete or clear after a
 	// plain (no-JavaScript) post; HTMX callers get it swapped in.
 	Error string `json:"-"`
+	// Search is the search the rows answer, or nil for the whole list.
+	Search *TaskSearch `json:"search,omitempty"`
 }
 
 // TaskRow is one row of the list. It is flat (no embedded Task): the
@@ -187,6 +189,12 @@ func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fibe
 	if err != nil {
 		return nil, err
 	}
+	return newTaskList(filter, counts, shown, edit, flash), nil
+}
+
+// newTaskList builds the section for the filter with the counts and the
+// rows of shown; edit and flash are as for buildTaskList.
+func newTaskList(filter Filter, counts Counts, shown []Task, edit int64, flash *fiberfn.FormState) *TaskList {
 	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown))}
 	rename := flash.For(fnRenameTask)
 	renameID := int64(-1)
@@ -218,7 +226,7 @@ func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fibe
 	if rename != nil && !renameShown {
 		l.Error = rename.Message
 	}
-	return l, nil
+	return l
 }
 
 // LiveSub is how a task page subscribes to its user's task changes: the
