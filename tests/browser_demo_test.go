@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -377,14 +378,17 @@ func (b *demoTab) task(title string) string {
 }
 
 // expectTasks checks the titles of the tasks shown, the done ones among
-// them, and the counts above the list.
+// them, and the counts above the list. titles and done are in the order
+// the tasks were added: the list shows them newest first.
 func (b *demoTab) expectTasks(titles, done []string) {
 	b.t.Helper()
 	got := b.taskTitles()
+	slices.Reverse(got)
 	if strings.Join(got, "\n") != strings.Join(titles, "\n") {
 		b.t.Fatalf("tasks %q, want %q", got, titles)
 	}
 	gotDone := eval[[]string](b, `[...document.querySelectorAll("#task-list > li.done > form > span")].map(e => e.textContent.trim())`)
+	slices.Reverse(gotDone)
 	if strings.Join(gotDone, "\n") != strings.Join(done, "\n") {
 		b.t.Errorf("done tasks %q, want %q", gotDone, done)
 	}

@@ -92,7 +92,7 @@ func TestDemoUsersAreIsolated(t *testing.T) {
 			}
 		})
 	}
-	if got := taskTitles(alice.get("/").Body); !slices.Equal(got, []string{"Alice's secret plan", "Alice's done task"}) {
+	if got := taskTitles(alice.get("/").Body); !slices.Equal(got, []string{"Alice's done task", "Alice's secret plan"}) {
 		t.Errorf("alice sees %q", got)
 	}
 }
@@ -122,7 +122,7 @@ func TestDemoRestart(t *testing.T) {
 	if r.Status != http.StatusOK || !isFragment(r.Body) {
 		t.Fatalf("add after the restart: %d\n%s", r.Status, r.Body)
 	}
-	if got := taskTitles(browser.withBase(second.URL).get("/").Body); !slices.Equal(got, []string{"Survive a restart", "Added after the restart"}) {
+	if got := taskTitles(browser.withBase(second.URL).get("/").Body); !slices.Equal(got, []string{"Added after the restart", "Survive a restart"}) {
 		t.Errorf("tasks after the restart: %q", got)
 	}
 }

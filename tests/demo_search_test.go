@@ -14,20 +14,6 @@ import (
 	"github.com/fiberfn/fiberfn/demo/app"
 )
 
-// getWith loads path with extra request headers ("Key", "Value" pairs),
-// as the htmx caller kinds send them; it does not move the client's page.
-func (c *webClient) getWith(path string, header ...string) result {
-	c.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, c.base+path, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return c.do(req, false)
-}
-
 // addTasks gives a user tasks through the Store.
 func (d *demoServer) addTasks(username string, titles ...string) {
 	d.t.Helper()
@@ -179,8 +165,6 @@ func TestDemoSearch(t *testing.T) {
 				"/?q=" + strings.Repeat("x", 201),
 				"/?q=" + url.QueryEscape(strings.Repeat("ab ", 700)), // 2 KB
 				"/?q=" + url.QueryEscape("a b c d e f g h i j k l m n o p q"),
-				"/?q=milk&before=abc",
-				"/?q=milk&before=-1",
 			} {
 				r := alice.withT(t).getWith(path, k.header...)
 				if r.Status != http.StatusBadRequest {
@@ -188,8 +172,15 @@ func TestDemoSearch(t *testing.T) {
 					continue
 				}
 				a := readSearch(t, k, r)
-				if !strings.Contains(a.status, "at most") && !strings.Contains(a.status, "before must be") {
+				if !strings.Contains(a.status, "at most") {
 					t.Errorf("%s %.40s: message %q", k.name, path, a.status)
+				}
+			}
+			// A bad page cursor is refused as on the list.
+			for _, path := range []string{"/?q=milk&before=abc", "/?q=milk&before=-1", "/?q=milk&down_to=x"} {
+				r := alice.withT(t).getWith(path, k.header...)
+				if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "page cursor") {
+					t.Errorf("%s %s: status %d, body %.200s", k.name, path, r.Status, r.Body)
 				}
 			}
 		}
@@ -226,20 +217,20 @@ func TestDemoSearchPages(t *testing.T) {
 	c := newPlainClient(t, d.URL)
 	c.signup("pager", "pager-password")
 	var titles []string
-	for i := 1; i <= app.SearchPageSize+10; i++ {
+	for i := 1; i <= app.PageSize+10; i++ {
 		titles = append(titles, fmt.Sprintf("match %d", i), fmt.Sprintf("other %d", i))
 	}
 	d.addTasks("pager", titles...)
 
 	r := c.get("/?q=match")
 	got := taskTitles(r.Body)
-	if len(got) != app.SearchPageSize || got[0] != fmt.Sprintf("match %d", app.SearchPageSize+10) {
+	if len(got) != app.PageSize || got[0] != fmt.Sprintf("match %d", app.PageSize+10) {
 		t.Fatalf("first page: %d titles from %q", len(got), got[0])
 	}
 	mustContain(t, "first page", r.Body, "The newest 50 tasks that match “match” are shown; more follow.")
 	m := moreResultsPattern.FindStringSubmatch(r.Body)
 	if m == nil {
-		t.Fatalf("no More results link in:\n%s", r.Body)
+		t.Fatalf("no Older tasks link in:\n%s", r.Body)
 	}
 	r = c.get(html.UnescapeString(m[1]))
 	got = taskTitles(r.Body)
@@ -250,10 +241,33 @@ func TestDemoSearchPages(t *testing.T) {
 	if !slices.Equal(got, want) || moreResultsPattern.MatchString(r.Body) {
 		t.Errorf("second page %s: %q, want %q", r.URL, got, want)
 	}
+
+	// htmx's Load more (htmx 4 and 2): the next page's rows alone, to
+	// append, with the pager (now without a next page) out of band.
+	for _, hx := range [][]string{
+		{"HX-Request", "true", "HX-Request-Type", "partial", "HX-Target", "ul#task-list"},
+		{"HX-Request", "true", "HX-Target", "task-list", "HX-Trigger", "task-older"},
+	} {
+		r = c.getWith(html.UnescapeString(m[1]), hx...)
+		if got := taskTitles(mainFragment(r.Body)); r.Status != http.StatusOK || !slices.Equal(got, want) {
+			t.Errorf("Load more %v: %d, %q, want %q", hx, r.Status, got, want)
+		}
+		mustContain(t, "Load more", r.Body, `hx-swap-oob="true" id="task-pager"`)
+		mustNotContain(t, "Load more", r.Body, `id="task-older"`, "<html")
+	}
+
+	// The live list's refetch (public/js/live.js) of a page that loaded
+	// both pages: every result down to the oldest loaded row.
+	oldest := d.tasks("pager")[0].ID // "match 1"
+	r = c.getWith(fmt.Sprintf("/?q=match&down_to=%d", oldest), "Accept", "text/html")
+	if got := taskTitles(r.Body); len(got) != app.PageSize+10 || got[len(got)-1] != "match 1" {
+		t.Errorf("refetch down to %d: %d titles", oldest, len(got))
+	}
 }
 
 // searchStatusPattern finds the text of the search's status.
 var searchStatusPattern = regexp.MustCompile(`<p [^>]*id="search-status"[^>]*>([^<]*)</p>`)
 
-// moreResultsPattern finds the More results link.
-var moreResultsPattern = regexp.MustCompile(`<a href="([^"]*)">More results</a>`)
+// moreResultsPattern finds the link to the next page of results (Older
+// tasks without JavaScript, Load more with htmx).
+var moreResultsPattern = regexp.MustCompile(`<a id="task-older"[^>]* href="([^"]*)"`)

@@ -64,6 +64,45 @@ type indexQuery struct {
 	Q string `query:"q"`
 }
 
+// errBadCursor answers a page cursor (before, down_to) that is no task id.
+var errBadCursor = fiber.NewError(fiber.StatusBadRequest, "That page of the list does not exist: the page cursor must be a task id, a whole number from 1.")
+
+// cursorParam reads the page cursor name from the URL: 0 when absent, an
+// error unless it is a whole number from 1 (a task id). Any id will do,
+// the user's or not: the list shows the user's tasks older than it.
+func cursorParam(c *fiber.Ctx, name string) (int64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errBadCursor
+	}
+	return n, nil
+}
+
+// listQueryOf reads the part of the list the request asks for: ?before=ID
+// (the page of the tasks older than ID: the Older tasks link, the Load
+// more button) and ?down_to=ID (every row down to ID: the live list's
+// refetch, public/js/live.js).
+func listQueryOf(c *fiber.Ctx) (listQuery, error) {
+	before, err := cursorParam(c, "before")
+	if err != nil {
+		return listQuery{}, err
+	}
+	downTo, err := cursorParam(c, "down_to")
+	if err != nil {
+		return listQuery{}, err
+	}
+	return listQuery{Before: before, DownTo: downTo}, nil
+}
+
+// taskPageTemplate is the answer of the home page to htmx partial
+// requests (the Load more button): the page's rows, to append to the
+// list, with the pager and the summary out of band.
+const taskPageTemplate = "partials/task_page"
+
 func (a *App) indexPage(c *fiber.Ctx) error {
 	u, err := CurrentUser(c)
 	if err != nil {
@@ -76,16 +115,66 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := ParseFilter(q.Filter)
-	if c.Context().QueryArgs().Has("q") {
-		return a.searchPage(c, u, f, q.Q, q.Edit)
-	}
-	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, q.Edit, fiberfn.Flash(c))
+	lq, err := listQueryOf(c)
 	if err != nil {
 		return err
 	}
-	p := a.page(c, filterTitle(f), "tasks")
-	p.Tasks = tasks
+	f := ParseFilter(q.Filter)
+	var refused *fiberfn.Error
+	if lq.Search, err = ParseSearch(q.Q); err != nil {
+		if !errors.As(err, &refused) {
+			return err
+		}
+		lq = listQuery{} // the first page of the list, with the message
+	}
+	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, lq, q.Edit, fiberfn.Flash(c))
+	if err != nil {
+		return err
+	}
+	if refused != nil {
+		tasks.Search = &TaskSearch{Q: q.Q, Filter: f, Error: refused.Message}
+		return a.answerList(c, u, tasks, refused.Code)
+	}
+	return a.answerList(c, u, tasks, fiber.StatusOK)
+}
+
+// answerList answers GET / with the task section l, for every kind of
+// caller, with the HTTP status:
+//   - JSON clients get l as JSON (a refused search: {"error": ...});
+//   - htmx partial requests aimed at the section (#tasks: the search
+//     form) get the section alone, with the search's status out of band;
+//   - other htmx partial requests (Load more) get the page's rows, to
+//     append to the list, with the pager (the next Load more, or none)
+//     and the counts out of band; the page stays the first (its URL is
+//     not pushed): no link back;
+//   - everyone else (no JavaScript, boosted, htmx 4 full page, history
+//     restore) gets the whole page.
+func (a *App) answerList(c *fiber.Ctx, u *User, l *TaskList, status int) error {
+	if status != fiber.StatusOK {
+		fiberfn.Response(c).SetStatus(status)
+	}
+	if fiberfn.WantsJSON(c) {
+		if l.Search != nil && l.Search.Error != "" {
+			return c.Status(status).JSON(fiber.Map{"error": l.Search.Error, "fields": fiber.Map{"q": "is not valid"}})
+		}
+		return c.Status(status).JSON(l)
+	}
+	if fiberfn.WantsFragment(c) {
+		if htmx.TargetID(c) == searchTarget {
+			fiberfn.OutOfBand(c, searchStatusTemplate, l.Search)
+			return c.Render(taskListTemplate, l, "")
+		}
+		l.Pager.Newest = ""
+		fiberfn.OutOfBand(c, "partials/task_pager", l.Pager)
+		fiberfn.OutOfBand(c, "partials/task_summary", l.Summary)
+		return c.Render(taskPageTemplate, l, "")
+	}
+	title := filterTitle(l.Filter)
+	if l.Search != nil && l.Search.Error == "" {
+		title = searchTitle(l.Filter, l.Search.Q)
+	}
+	p := a.page(c, title, "tasks")
+	p.Tasks = l
 	p.Live = a.liveSub(c.UserContext(), u.ID)
 	return c.Render("index", p)
 }

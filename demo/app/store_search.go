@@ -3,11 +3,7 @@ package app
 import (
 	"math"
 	"strconv"
-	"time"
 )
-
-// SearchPageSize is how many tasks one page of search results holds.
-const SearchPageSize = 50
 
 // searchWindow is how many of the user's newest tasks (below the
 // cursor) PostgreSQL searches first, in list order, before it asks the
@@ -15,9 +11,9 @@ const SearchPageSize = 50
 const searchWindow = 1000
 
 // searchSQL is the search query of d for each filter: $1 the match (an
-// FTS4 MATCH expression on SQLite, a tsquery text on PostgreSQL), $2 the
-// keyset bound (ids below it), $3 the user, $4 the row limit. Newest
-// first.
+// FTS4 MATCH expression on SQLite, a tsquery text on PostgreSQL), $2 and
+// $5 the keyset range ($5 <= id < $2), $3 the user, $4 the row limit.
+// Newest first.
 //
 // On SQLite the CROSS JOIN makes the full-text table the outer loop: the
 // index finds the user's matches in descending id order (the user's id
@@ -43,15 +39,15 @@ func searchSQL(d dialect, f Filter) (recent, indexed string) {
 	if d == dialectPostgres {
 		recent = `SELECT t.id, t.title, t.done, t.created_at FROM (
 	SELECT t.id, t.title, t.done, t.created_at, t.title_words FROM tasks t
-	WHERE t.id < $2 AND t.user_id = $3` + done + ` ORDER BY t.id DESC LIMIT ` + strconv.Itoa(searchWindow) + `
+	WHERE t.id < $2 AND t.id >= $5 AND t.user_id = $3` + done + ` ORDER BY t.id DESC LIMIT ` + strconv.Itoa(searchWindow) + `
 ) t WHERE t.title_words @@ to_tsquery('simple', $1) ORDER BY t.id DESC LIMIT $4`
 		indexed = `SELECT t.id, t.title, t.done, t.created_at FROM tasks t
-WHERE t.title_words @@ to_tsquery('simple', $1) AND t.id < $2 AND t.user_id = $3` + done + `
+WHERE t.title_words @@ to_tsquery('simple', $1) AND t.id < $2 AND t.id >= $5 AND t.user_id = $3` + done + `
 ORDER BY t.id + 0 DESC LIMIT $4`
 		return recent, indexed
 	}
 	return "", d.rebind(`SELECT t.id, t.title, t.done, t.created_at FROM tasks_search CROSS JOIN tasks t ON t.id = tasks_search.docid
-WHERE tasks_search MATCH $1 AND tasks_search.docid < $2 AND t.user_id = $3` + done + `
+WHERE tasks_search MATCH $1 AND tasks_search.docid < $2 AND tasks_search.docid >= $5 AND t.user_id = $3` + done + `
 ORDER BY tasks_search.docid DESC LIMIT $4`)
 }
 
@@ -71,54 +67,65 @@ var searchQueries = func() map[dialect]map[Filter]searchQuery {
 	return m
 }()
 
-// SearchTasks returns a page of the user's tasks that pass the filter
-// and match q (see SearchQuery for what matches), newest first: at most
-// SearchPageSize tasks with ids below before (0: from the newest), and
-// whether more follow (the next page is before the last task's id). An
-// empty query matches nothing. Only the user's own tasks are ever read.
-func (s *Store) SearchTasks(userID int64, q SearchQuery, f Filter, before int64) (tasks []Task, more bool, err error) {
-	if q.Empty() {
-		return nil, false, nil
+// SearchPage returns the user's tasks that pass the filter and match q
+// (see SearchQuery for what matches) in range r, newest first, as
+// TasksPage does for the whole list: at most r.Limit of them, whether
+// more follow, and down to which id the page covers. An empty query
+// matches nothing. Only the user's own tasks are ever read.
+func (s *Store) SearchPage(userID int64, q SearchQuery, f Filter, r TaskRange) (TaskPage, error) {
+	if q.Empty() || r.Limit <= 0 {
+		return TaskPage{}, nil
 	}
+	before := r.Before
 	if before <= 0 {
 		before = math.MaxInt64
 	}
+	from := max(r.From, 0)
 	sq := searchQueries[s.dialect][ParseFilter(string(f))]
+	var tasks []Task
+	var err error
 	if s.dialect == dialectSQLite {
-		tasks, err = s.searchRows(sq.indexed, q.ftsMatch(userID), before, userID)
+		tasks, err = s.searchRows(sq.indexed, q.ftsMatch(userID), before, userID, r.Limit+1, from)
 	} else {
 		// The newest tasks first; the index when they hold less than a
 		// page (a rare word, or none).
-		tasks, err = s.searchRows(sq.recent, q.tsQuery(), before, userID)
-		if err == nil && len(tasks) <= SearchPageSize {
-			tasks, err = s.searchRows(sq.indexed, q.tsQuery(), before, userID)
+		tasks, err = s.searchRows(sq.recent, q.tsQuery(), before, userID, r.Limit+1, from)
+		if err == nil && len(tasks) <= r.Limit {
+			tasks, err = s.searchRows(sq.indexed, q.tsQuery(), before, userID, r.Limit+1, from)
 		}
 	}
 	if err != nil {
-		return nil, false, err
+		return TaskPage{}, err
 	}
-	if len(tasks) > SearchPageSize {
-		return tasks[:SearchPageSize], true, nil
+	if len(tasks) > r.Limit {
+		tasks = tasks[:r.Limit]
+		return TaskPage{Tasks: tasks, More: true, Through: tasks[len(tasks)-1].ID}, nil
 	}
-	return tasks, false, nil
+	p := TaskPage{Tasks: tasks, Through: from}
+	if from > 0 {
+		older, err := s.SearchPage(userID, q, f, TaskRange{Before: from, Limit: 1})
+		if err != nil {
+			return TaskPage{}, err
+		}
+		p.More = len(older.Tasks) > 0
+	}
+	return p, nil
 }
 
-// searchRows runs a search query for up to SearchPageSize+1 tasks.
-func (s *Store) searchRows(query, match string, before, userID int64) ([]Task, error) {
-	rows, err := s.db.Query(query, match, before, userID, SearchPageSize+1)
+// SearchTasks returns a page of the user's tasks that pass the filter
+// and match q, newest first: at most PageSize tasks with ids below
+// before (0: from the newest), and whether more follow (the next page is
+// before the last task's id).
+func (s *Store) SearchTasks(userID int64, q SearchQuery, f Filter, before int64) (tasks []Task, more bool, err error) {
+	p, err := s.SearchPage(userID, q, f, TaskRange{Before: before, Limit: PageSize})
+	return p.Tasks, p.More, err
+}
+
+// searchRows runs a search query for up to limit tasks.
+func (s *Store) searchRows(query, match string, before, userID int64, limit int, from int64) ([]Task, error) {
+	rows, err := s.db.Query(query, match, before, userID, limit, from)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var tasks []Task
-	for rows.Next() {
-		var t Task
-		var created int64
-		if err := rows.Scan(&t.ID, &t.Title, &t.Done, &created); err != nil {
-			return nil, err
-		}
-		t.CreatedAt = time.Unix(created, 0).UTC()
-		tasks = append(tasks, t)
-	}
-	return tasks, rows.Err()
+	return scanTasks(rows, min(limit, PageSize+1))
 }

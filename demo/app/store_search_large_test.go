@@ -84,7 +84,7 @@ func TestSearchLargeList(t *testing.T) {
 				if len(tasks) != 0 {
 					t.Errorf("%q found %d tasks", text, len(tasks))
 				}
-			} else if text == "buy" && len(tasks) != SearchPageSize {
+			} else if text == "buy" && len(tasks) != PageSize {
 				t.Errorf("%q (%s) found %d tasks, want a full page", text, f, len(tasks))
 			}
 		}

@@ -216,7 +216,7 @@ func TestSearchPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const n = 2*SearchPageSize + 7
+		const n = 2*PageSize + 7
 		var want []int64
 		for i := 0; i < n; i++ {
 			title := "filler"
@@ -240,7 +240,7 @@ func TestSearchPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(tasks) > SearchPageSize || pages > 3 {
+			if len(tasks) > PageSize || pages > 3 {
 				t.Fatalf("page %d: %d tasks", pages, len(tasks))
 			}
 			for _, task := range tasks {

@@ -106,7 +106,7 @@ func taskErr(err error) error {
 // taskList is the result of clear completed: the user's task section as
 // it is now.
 func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
-	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), 0, nil)
+	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), listQuery{}, 0, nil)
 }
 
 // showsAnswer reports whether the caller shows what a task function

@@ -51,6 +51,25 @@ type TaskList struct {
 	Error string `json:"-"`
 	// Search is the search the rows answer, or nil for the whole list.
 	Search *TaskSearch `json:"search,omitempty"`
+	// Pager links the list to its older page and back to its first.
+	Pager *TaskPager `json:"pager"`
+}
+
+// TaskPager is what follows the rows: the link to the next (older) page
+// of the list and, on a later page reached without JavaScript, the link
+// back to the first. Its template's element has the stable id
+// "task-pager"; the answer of "Load more" replaces it out of band.
+type TaskPager struct {
+	// Older is the URL of the next page ("" on the last page): the list
+	// before the last row shown (?before=ID).
+	Older string `json:"older,omitempty"`
+	// Newest is the URL of the first page, on a later one ("" on the
+	// first).
+	Newest string `json:"newest,omitempty"`
+	// Through is the lowest task id the rows cover: every task of the
+	// filter with an id from Through up to the page's cursor is shown.
+	// public/js/live.js leaves the loaded rows below it alone.
+	Through int64 `json:"through"`
 }
 
 // TaskRow is one row of the list. It is flat (no embedded Task): the
@@ -133,6 +152,19 @@ func listURL(f Filter, edit, at int64) string {
 	return u
 }
 
+// pageURL is the page of the list under filter f that shows the tasks
+// older than task before (the first page when before is 0).
+func pageURL(f Filter, before int64) string {
+	u := listURL(f, 0, 0)
+	if before <= 0 {
+		return u
+	}
+	if f == FilterAll {
+		return u + "?before=" + strconv.FormatInt(before, 10)
+	}
+	return u + "&before=" + strconv.FormatInt(before, 10)
+}
+
 // newRow returns the row of t in a list filtered by f.
 func newRow(t Task, f Filter) *TaskRow {
 	return &TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: rowFilter(f)}
@@ -175,36 +207,91 @@ func requestFilter(c *fiber.Ctx, sent string) Filter {
 	return FilterAll
 }
 
-// buildTaskList reads the user's tasks that the filter shows and the
-// list's counts (one row, kept by the database; see Store.Counts) and
-// builds the section for the filter. edit is the id of the row shown in
-// edit mode (0: none); flash is the failed plain form post to show, or
-// nil.
-func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fiberfn.FormState) (*TaskList, error) {
+// PageSize is the number of rows a page of the task list shows.
+const PageSize = 50
+
+// MaxRefetchRows bounds the rows of one refetch of the live list
+// (?down_to=ID, see listQuery): a page that has loaded more rows keeps
+// the older ones as they are.
+const MaxRefetchRows = 20 * PageSize
+
+// listQuery is the part of the list the home page shows: a page of
+// PageSize rows older than Before (0: from the newest), or, for the live
+// list's refetch, every row down to DownTo (at most MaxRefetchRows).
+type listQuery struct {
+	Before, DownTo int64
+	// Search is the search of the titles the list answers (empty: the
+	// whole list); it pages the same way.
+	Search SearchQuery
+}
+
+// read returns the part of the user's list under filter f that q shows:
+// a page of the list, or of the search's results.
+func (q listQuery) read(store *Store, userID int64, f Filter) (TaskPage, error) {
+	if q.Search.Empty() {
+		return store.TasksPage(userID, f, q.taskRange())
+	}
+	return store.SearchPage(userID, q.Search, f, q.taskRange())
+}
+
+// url is the URL of the page of the list (or of the search's results)
+// under filter f with the tasks older than before (0: the first page).
+func (q listQuery) url(f Filter, before int64) string {
+	if q.Search.Empty() {
+		return pageURL(f, before)
+	}
+	return searchURL(f, q.Search.Text, before)
+}
+
+// taskRange is the range of the store's list that q shows.
+func (q listQuery) taskRange() TaskRange {
+	if q.DownTo > 0 {
+		return TaskRange{From: q.DownTo, Before: q.Before, Limit: MaxRefetchRows}
+	}
+	return TaskRange{Before: q.Before, Limit: PageSize}
+}
+
+// buildTaskList reads the user's tasks that the filter shows in the part
+// of the list q asks for and the list's counts (one row, kept by the
+// database; see Store.Counts) and builds the section for the filter.
+// edit is the id of the row shown in edit mode (0: none); flash is the
+// failed plain form post to show, or nil.
+func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64, flash *fiberfn.FormState) (*TaskList, error) {
 	counts, err := store.Counts(u.ID)
 	if err != nil {
 		return nil, err
 	}
-	shown, err := store.tasks(u.ID, filter, counts.shown(filter))
+	page, err := q.read(store, u.ID, filter)
 	if err != nil {
 		return nil, err
 	}
-	return newTaskList(filter, counts, shown, edit, flash), nil
-}
-
-// newTaskList builds the section for the filter with the counts and the
-// rows of shown; edit and flash are as for buildTaskList.
-func newTaskList(filter Filter, counts Counts, shown []Task, edit int64, flash *fiberfn.FormState) *TaskList {
-	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown))}
+	if edit > 0 && q.Before == 0 && q.DownTo == 0 && page.More && edit < page.Through {
+		// The row to edit (the Rename link without JavaScript, which
+		// does not know the page it came from) is on a later page: show
+		// the page that starts with it.
+		q.Before = edit + 1
+		if page, err = q.read(store, u.ID, filter); err != nil {
+			return nil, err
+		}
+	}
+	shown := page.Tasks
+	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown)),
+		Pager: &TaskPager{Through: page.Through}}
+	if page.More && len(shown) > 0 {
+		l.Pager.Older = q.url(filter, shown[len(shown)-1].ID)
+	}
+	if q.Before > 0 {
+		l.Pager.Newest = q.url(filter, 0)
+	}
 	rename := flash.For(fnRenameTask)
 	renameID := int64(-1)
 	if rename != nil {
 		renameID, _ = strconv.ParseInt(rename.Value("id"), 10, 64)
 	}
 	renameShown := false
-	q := rowFilter(filter)
+	rf := rowFilter(filter)
 	for _, t := range shown {
-		row := TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: q}
+		row := TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: rf}
 		switch t.ID {
 		case renameID:
 			row.Edit, renameShown = rename, true
@@ -226,7 +313,11 @@ func newTaskList(filter Filter, counts Counts, shown []Task, edit int64, flash *
 	if rename != nil && !renameShown {
 		l.Error = rename.Message
 	}
-	return l
+	if !q.Search.Empty() {
+		l.Search = &TaskSearch{Q: q.Search.Text, Filter: filter, Count: len(shown), More: l.Pager.Older, Later: q.Before > 0}
+		keepSearch(l, q.Search.Text)
+	}
+	return l, nil
 }
 
 // LiveSub is how a task page subscribes to its user's task changes: the
