@@ -271,3 +271,34 @@ var searchStatusPattern = regexp.MustCompile(`<p [^>]*id="search-status"[^>]*>([
 // moreResultsPattern finds the link to the next page of results (Older
 // tasks without JavaScript, Load more with htmx).
 var moreResultsPattern = regexp.MustCompile(`<a id="task-older"[^>]* href="([^"]*)"`)
+
+// TestDemoSearchKeptByActions: the answers of the task functions to a
+// page that shows a search keep it: a toggle's summary links, and the
+// section that clear completed re-renders (with the search's status).
+func TestDemoSearchKeptByActions(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, app.Options{})
+	c := newHTMXClient(t, d.URL)
+	c.signup("keeper", "keeper-password")
+	d.addTasks("keeper", "Buy milk", "Pay bills", "Milk the goat")
+	c.get("/?q=milk")
+	var goat string
+	for _, task := range d.tasks("keeper") {
+		if task.Title == "Milk the goat" {
+			goat = fmt.Sprint(task.ID)
+		}
+	}
+	r := c.post("/api/toggle_task", url.Values{"id": {goat}, "done": {"true"}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("toggle: %d %s", r.Status, r.Body)
+	}
+	mustContain(t, "toggle's summary", r.Body, `href="/?filter=done&amp;q=milk"`, `href="/?q=milk"`)
+	r = c.post("/api/clear_completed", url.Values{})
+	if r.Status != http.StatusOK {
+		t.Fatalf("clear: %d %s", r.Status, r.Body)
+	}
+	if got := taskTitles(r.Body); !slices.Equal(got, []string{"Buy milk"}) {
+		t.Errorf("clear completed shows %q, want the search's one result", got)
+	}
+	mustContain(t, "clear's answer", r.Body, `hx-swap-oob="true" id="search-status"`, "1 task matches “milk”.")
+}

@@ -3,6 +3,9 @@ package app
 import (
 	"net/url"
 	"strconv"
+
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
+	"github.com/gofiber/fiber/v2"
 )
 
 // TaskSearch is the search the task list answers (GET /?q=...): what
@@ -83,15 +86,41 @@ func searchURL(f Filter, q string, before int64) string {
 // keepSearch makes the filter links of the list's summary keep the
 // search q.
 func keepSearch(l *TaskList, q string) {
-	if l.Summary == nil {
+	keepSearchLinks(l.Summary, q)
+}
+
+// keepSearchLinks makes the summary's filter links keep the search q.
+func keepSearchLinks(s *TaskSummary, q string) {
+	if s == nil || q == "" {
 		return
 	}
-	links := make([]FilterLink, len(l.Summary.Filters))
-	for i, link := range l.Summary.Filters {
+	links := make([]FilterLink, len(s.Filters))
+	for i, link := range s.Filters {
 		link.URL = searchURL(ParseFilter(filterOfURL(link.URL)), q, 0)
 		links[i] = link
 	}
-	l.Summary.Filters = links
+	s.Filters = links
+}
+
+// requestSearch is the search of the page the request came from (its URL:
+// HX-Current-URL, which htmx sends with every request, or the Referer),
+// so that the answers of the task functions keep it: the summary's links,
+// and the section that clear completed re-renders. None when the page
+// searched nothing (or something refused).
+func requestSearch(c *fiber.Ctx) SearchQuery {
+	page := htmx.CurrentURL(c)
+	if page == "" {
+		page = c.Get(fiber.HeaderReferer)
+	}
+	u, err := url.Parse(page)
+	if err != nil {
+		return SearchQuery{}
+	}
+	q, err := ParseSearch(u.Query().Get("q"))
+	if err != nil {
+		return SearchQuery{}
+	}
+	return q
 }
 
 // filterOfURL is the filter named in a list URL's query.
