@@ -3,6 +3,8 @@ package app
 import (
 	"math"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // searchWindow is how many of the user's newest tasks (below the
@@ -122,8 +124,19 @@ func (s *Store) SearchTasks(userID int64, q SearchQuery, f Filter, before int64)
 }
 
 // searchRows runs a search query for up to limit tasks.
+//
+// On PostgreSQL each search is planned for its own words
+// (QueryExecModeExec: an unnamed statement, not pgx's cached prepared
+// one). A cached statement gets a generic plan after five runs, made
+// without the words, and that plan walked the user's index reading
+// every task for a rare word (p99 665 ms at 100,000 tasks instead of
+// 15 ms); the words decide between the window and the GIN index.
 func (s *Store) searchRows(query, match string, before, userID int64, limit int, from int64) ([]Task, error) {
-	rows, err := s.db.Query(query, match, before, userID, limit, from)
+	args := []any{match, before, userID, limit, from}
+	if s.dialect == dialectPostgres {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	rows, err := s.db.Query(query, args...)
 	if err != nil {
 		return nil, err
 	}
