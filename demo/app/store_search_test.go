@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -253,6 +255,46 @@ func TestSearchPages(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("pages gave %v, want %v", got, want)
+		}
+	})
+}
+
+// TestSearchMigrationIndexesExistingTasks applies the search migration
+// to a database that already has tasks (made before it): they are found.
+func TestSearchMigrationIndexesExistingTasks(t *testing.T) {
+	undo := map[dialect]string{
+		dialectSQLite: `DROP TRIGGER tasks_search_insert; DROP TRIGGER tasks_search_update_before;
+DROP TRIGGER tasks_search_update_after; DROP TRIGGER tasks_search_delete; DROP TABLE tasks_search;`,
+		dialectPostgres: `DROP INDEX tasks_by_title_words; ALTER TABLE tasks DROP COLUMN title_words;`,
+	}
+	forEachDatabase(t, func(t *testing.T, db *sql.DB, d dialect) {
+		s := newStore(db, d, newWriteLock(d))
+		if _, err := db.Exec(undo[d]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = 6`); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUser("early", []byte("h"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, title := range []string{"an early task", "another one"} {
+			if _, err := s.AddTask(u.ID, title); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := migrate(context.Background(), db, d); err != nil {
+			t.Fatal(err)
+		}
+		if got := searchTitles(t, s, u.ID, "early", FilterAll); !slices.Equal(got, []string{"an early task"}) {
+			t.Errorf("after the migration: %q", got)
+		}
+		if _, err := s.AddTask(u.ID, "a later task"); err != nil {
+			t.Fatal(err)
+		}
+		if got := searchTitles(t, s, u.ID, "task", FilterAll); !slices.Equal(got, []string{"a later task", "an early task"}) {
+			t.Errorf("after an add: %q", got)
 		}
 	})
 }
