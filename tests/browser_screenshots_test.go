@@ -74,6 +74,9 @@ func TestBrowserScreenshots(t *testing.T) {
 			b.expectText("#count-done", "2")
 			screenshot(b.ctx, t, "tasks"+vp.suffix)
 
+			b.search("the", "2 tasks match “the”.")
+			screenshot(b.ctx, t, "search"+vp.suffix)
+
 			b.open("/settings")
 			b.expectText("#current-user", "alice")
 			screenshot(b.ctx, t, "settings"+vp.suffix)
