@@ -413,11 +413,16 @@ func TestBrowserStaleError(t *testing.T) {
 			t.Parallel()
 			d, b := openDemo(t, mode)
 			b.signup("alice", secretPassword)
-			seedTasks(t, d, "alice", "Gone elsewhere", "Still here")
+			seedTasks(t, d, "alice", "Gone elsewhere", "Still here", "Neighbour")
 			b.open("/")
 			gone := b.task("Gone elsewhere")
 			stored := d.tasks("alice")
 			if err := d.App.Store.DeleteTask(d.userID("alice"), stored[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			// A neighbour changed elsewhere too, unannounced (straight in
+			// the store): the 404's answer makes the page refetch it.
+			if _, err := d.App.Store.RenameTaskRow(d.userID("alice"), stored[2].ID, "Neighbour, renamed elsewhere"); err != nil {
 				t.Fatal(err)
 			}
 			if want := "#task-" + strconv.FormatInt(stored[0].ID, 10); want != gone {
@@ -433,6 +438,13 @@ func TestBrowserStaleError(t *testing.T) {
 			}
 			if b.exists(gone) {
 				t.Errorf("the stale row %s is still shown after the 404", gone)
+			}
+			// The counts are corrected, the neighbour refetched.
+			b.waitShown(func(ts []shownTask) bool {
+				return slices.Contains(titlesOf(ts), "Neighbour, renamed elsewhere")
+			}, "the neighbour renamed elsewhere")
+			if got, want := b.shownCounts(), storedCounts(t, d, d.userID("alice")); got != want {
+				t.Errorf("after the 404 the counts show %s, the database %s", got, want)
 			}
 
 			b.addTask("Next thing")

@@ -120,12 +120,21 @@ type FilterLink struct {
 // functions: JSON callers get the task (or the deleted id) and the counts;
 // htmx callers get Row rendered (nothing when the task left the list's
 // filter or was deleted) with the summary out of band.
+//
+// When the task turned out to be gone (deleted elsewhere), the answer is
+// a 404 that still corrects the page: Gone is its id and Error the
+// message; htmx callers get the message in the error slot, the row's
+// removal and the summary out of band (see goneTask).
 type TaskResult struct {
 	Task    *Task  `json:"task,omitempty"`
 	Deleted int64  `json:"deleted,omitempty"`
+	Gone    int64  `json:"gone,omitempty"`
+	Error   string `json:"error,omitempty"`
 	Counts  Counts `json:"counts"`
 	// Row is the task's row as the list shows it, or nil.
 	Row *TaskRow `json:"-"`
+	// GoneRow is the error of a task that is gone, for partials/task_error.
+	GoneRow *fiberfn.FormState `json:"-"`
 }
 
 // rowFilter is the filter as rows keep it in their links: empty for all.

@@ -261,6 +261,11 @@
     // with hx-sse:connect, htmx 2 sse:fiberfn:reset on #task-reset).
     document.addEventListener("fiberfn:reset", refetch);
     document.addEventListener("sse:fiberfn:reset", refetch);
+    // An answer of this page found its task gone (deleted elsewhere): it
+    // removed the row and corrected the counts, and the rows around it
+    // may be stale too (HX-Trigger: tasks:stale; htmx 2 fires it on the
+    // row's button, htmx 4 on the document once the row has gone).
+    document.addEventListener("tasks:stale", refetch);
   }
 
   // Loaded in <head>, before the page's body.
