@@ -243,7 +243,9 @@ CREATE INDEX attempts_by_expiry ON attempts (expires_at);
 // of non-[:alnum:] characters first made a space, so that e-mail
 // addresses, paths and decimals are cut into words as SQLite cuts them),
 // and a GIN index on it. The column is computed by the database on every
-// insert and rename, whoever makes it.
+// insert and rename, whoever makes it. Adding it rewrites the tasks table
+// once, under a lock that holds off the instances' writes meanwhile (a
+// few seconds per million tasks).
 var searchMigration = migration{
 	version: 6,
 	name:    "task search index",
