@@ -244,8 +244,8 @@ CREATE INDEX attempts_by_expiry ON attempts (expires_at);
 // addresses, paths and decimals are cut into words as SQLite cuts them),
 // and a GIN index on it. The column is computed by the database on every
 // insert and rename, whoever makes it. Adding it rewrites the tasks table
-// once, under a lock that holds off the instances' writes meanwhile (a
-// 2.8 s for 110,000 tasks here, column and index).
+// once, under a lock that holds off the instances' writes meanwhile
+// (2.8 s for 110,000 tasks here, column and index).
 var searchMigration = migration{
 	version: 6,
 	name:    "task search index",
