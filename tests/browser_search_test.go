@@ -149,11 +149,11 @@ func TestBrowserSearch(t *testing.T) {
 
 			if mode.js {
 				// Clearing the field (Escape in a search field) shows the
-				// whole list again.
+				// whole list again, at the list's own URL.
 				b.search("bills", "1 task matches “bills”.")
 				b.run("click the field", chromedp.Click(chromedp.CSS(searchFieldSel)))
 				b.press(kb.Escape)
-				b.waitFor("the whole list", fmt.Sprintf(`location.search === "?q=" && document.querySelectorAll(%s).length === 4 && %s`, jsQuote(taskTitleSel), htmxIdleJS))
+				b.waitFor("the whole list", fmt.Sprintf(`location.pathname + location.search === "/" && document.querySelectorAll(%s).length === 4 && %s`, jsQuote(taskTitleSel), htmxIdleJS))
 				b.expectText("#search-status", "")
 			}
 		})

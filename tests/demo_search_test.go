@@ -151,10 +151,14 @@ func TestDemoSearch(t *testing.T) {
 					t.Errorf("%s: status %q, want %q", tt.path, a.status, tt.status)
 				}
 			}
-			// An empty search is the whole list.
+			// An empty search is the whole list; htmx pushes the list's
+			// own URL.
 			r := c.getWith("/?q=", k.header...)
 			if a := readSearch(t, k, r); r.Status != http.StatusOK || len(a.titles) != 5 || a.status != "" {
 				t.Errorf("empty search: %d, %q, status %q", r.Status, a.titles, a.status)
+			}
+			if push := r.Header.Get("HX-Push-Url"); (k.shape == "section") != (push == "/") {
+				t.Errorf("empty search: HX-Push-Url %q", push)
 			}
 		})
 	}

@@ -161,6 +161,11 @@ func (a *App) answerList(c *fiber.Ctx, u *User, l *TaskList, status int) error {
 	}
 	if fiberfn.WantsFragment(c) {
 		if htmx.TargetID(c) == searchTarget {
+			if l.Search == nil {
+				// An emptied search field: the URL pushed is the
+				// list's own, not /?q=.
+				htmx.PushURL(c, pageURL(l.Filter, 0))
+			}
 			fiberfn.OutOfBand(c, searchStatusTemplate, l.Search)
 			return c.Render(taskListTemplate, l, "")
 		}
