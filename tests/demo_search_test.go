@@ -305,4 +305,24 @@ func TestDemoSearchKeptByActions(t *testing.T) {
 		t.Errorf("clear completed shows %q, want the search's one result", got)
 	}
 	mustContain(t, "clear's answer", r.Body, `hx-swap-oob="true" id="search-status"`, "1 task matches “milk”.")
+
+	// Without JavaScript: Rename from the results opens the row in edit
+	// mode in the results, and saving comes back to them.
+	p := newPlainClient(t, d.URL)
+	p.login("keeper", "keeper-password", false)
+	p.get("/?q=milk")
+	milk := d.tasks("keeper")[0].ID // "Buy milk"
+	r = p.getWith(fmt.Sprintf("/tasks/%d/edit", milk), "Referer", d.URL+"/?q=milk")
+	if r.Status != http.StatusOK || r.URL.RequestURI() != fmt.Sprintf("/?q=milk&edit=%d", milk) {
+		t.Fatalf("Rename: %d at %s", r.Status, r.URL)
+	}
+	mustContain(t, "edit mode", r.Body, fmt.Sprintf(`id="rename-title-%d"`, milk), "1 task matches “milk”.")
+	p.page = r.URL.String()
+	r = p.post("/api/rename_task", url.Values{"id": {fmt.Sprint(milk)}, "title": {"Buy more milk"}})
+	if r.Status != http.StatusOK || r.URL.RequestURI() != "/?q=milk" || r.URL.Fragment != fmt.Sprintf("task-%d", milk) {
+		t.Fatalf("rename: %d at %s", r.Status, r.URL)
+	}
+	if got := taskTitles(r.Body); !slices.Equal(got, []string{"Buy more milk"}) {
+		t.Errorf("after the rename the page shows %q", got)
+	}
 }

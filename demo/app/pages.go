@@ -227,7 +227,7 @@ func (a *App) taskRowPage(edit bool) fiber.Handler {
 			if edit {
 				editID = q.ID
 			}
-			return fiberfn.Redirect(c, listURL(f, editID, q.ID))
+			return fiberfn.Redirect(c, returnURL(c, f, editID, q.ID))
 		}
 		t, err := fiberfn.ExpectContext[*Store](c).Task(u.ID, q.ID)
 		if errors.Is(err, ErrNotFound) {

@@ -136,3 +136,22 @@ func filterOfURL(u string) string {
 func searchTitle(f Filter, q string) string {
 	return filterTitle(f) + " matching “" + q + "”"
 }
+
+// returnURL is listURL (the list under filter f, with task edit in edit
+// mode, at task at) for the page the request came from: with its search,
+// when it showed one, so that the Rename link and a rename without
+// JavaScript come back to the results, not to the whole list.
+func returnURL(c *fiber.Ctx, f Filter, edit, at int64) string {
+	q := requestSearch(c)
+	if q.Empty() {
+		return listURL(f, edit, at)
+	}
+	u := searchURL(f, q.Text, 0)
+	if edit > 0 {
+		u += "&edit=" + strconv.FormatInt(edit, 10)
+	}
+	if at > 0 {
+		u += "#task-" + strconv.FormatInt(at, 10)
+	}
+	return u
+}

@@ -245,7 +245,7 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	if !showsAnswer(c) {
 		// A plain post came from the page with the row in edit mode
 		// (?edit=ID): back to the list, at the row, in view mode.
-		if err := fiberfn.Redirect(c, listURL(requestFilter(c, in.Filter), 0, t.ID)); err != nil {
+		if err := fiberfn.Redirect(c, returnURL(c, requestFilter(c, in.Filter), 0, t.ID)); err != nil {
 			return nil, err
 		}
 	}
