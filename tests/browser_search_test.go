@@ -155,6 +155,16 @@ func TestBrowserSearch(t *testing.T) {
 				b.press(kb.Escape)
 				b.waitFor("the whole list", fmt.Sprintf(`location.pathname + location.search === "/" && document.querySelectorAll(%s).length === 4 && %s`, jsQuote(taskTitleSel), htmxIdleJS))
 				b.expectText("#search-status", "")
+
+				// Enter (submit and the search event) searches at once,
+				// through htmx too: the page does not reload.
+				b.fill(searchFieldSel, "plumber")
+				b.press(kb.Enter)
+				b.waitFor("the results of Enter", `location.search === "?q=plumber" && document.querySelector("#search-status").textContent.trim() === "1 task matches “plumber”." && `+htmxIdleJS)
+				if b.reloaded() {
+					t.Errorf("Enter in the search field reloaded the page")
+				}
+				b.expectResults("plumber", []string{"Call the plumber"})
 			}
 		})
 	}
