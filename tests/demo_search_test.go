@@ -256,7 +256,8 @@ func TestDemoSearchPages(t *testing.T) {
 		if got := taskTitles(mainFragment(r.Body)); r.Status != http.StatusOK || !slices.Equal(got, want) {
 			t.Errorf("Load more %v: %d, %q, want %q", hx, r.Status, got, want)
 		}
-		mustContain(t, "Load more", r.Body, `hx-swap-oob="true" id="task-pager"`)
+		mustContain(t, "Load more", r.Body, `hx-swap-oob="true" id="task-pager"`, `hx-swap-oob="true" id="search-status"`,
+			"10 older tasks that match “match” loaded; that is all.")
 		mustNotContain(t, "Load more", r.Body, `id="task-older"`, "<html")
 	}
 

@@ -170,6 +170,11 @@ func (a *App) answerList(c *fiber.Ctx, u *User, l *TaskList, status int) error {
 			return c.Render(taskListTemplate, l, "")
 		}
 		l.Pager.Newest = ""
+		if l.Search != nil {
+			// The results' status says what was added.
+			l.Search.Appended = true
+			fiberfn.OutOfBand(c, searchStatusTemplate, l.Search)
+		}
 		fiberfn.OutOfBand(c, "partials/task_pager", l.Pager)
 		fiberfn.OutOfBand(c, "partials/task_summary", l.Summary)
 		return c.Render(taskPageTemplate, l, "")

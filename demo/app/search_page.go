@@ -26,6 +26,8 @@ type TaskSearch struct {
 	// Later is true on a page of results after the first (?before=ID,
 	// without JavaScript).
 	Later bool `json:"-"`
+	// Appended is true for the rows that Load more adds to those shown.
+	Appended bool `json:"-"`
 }
 
 // Status is what the results' live region says: how many tasks match,
@@ -43,6 +45,10 @@ func (s *TaskSearch) Status() string {
 	}
 	quoted := "“" + s.Q + "”"
 	switch {
+	case s.Appended && s.More != "":
+		return strconv.Itoa(s.Count) + " older" + kind + "s that match " + quoted + " loaded; more follow."
+	case s.Appended:
+		return strconv.Itoa(s.Count) + " older" + kind + plural(s.Count) + " that match" + verbS(s.Count) + " " + quoted + " loaded; that is all."
 	case s.Later && s.Count == 0:
 		return "No older" + kind + " matches " + quoted + "."
 	case s.Later && s.More != "":
@@ -154,4 +160,20 @@ func returnURL(c *fiber.Ctx, f Filter, edit, at int64) string {
 		u += "#task-" + strconv.FormatInt(at, 10)
 	}
 	return u
+}
+
+// plural is the plural ending of a noun for n things: "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// verbS is the ending of "match" for n things: "es" when n is 1.
+func verbS(n int) string {
+	if n == 1 {
+		return "es"
+	}
+	return ""
 }
