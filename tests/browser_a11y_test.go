@@ -82,7 +82,7 @@ func TestBrowserOfflineAdd(t *testing.T) {
 			b.offline()
 			b.run("click a toggle", chromedp.Click(chromedp.CSS(milk+toggleSel)))
 			b.waitFor("the failure bar", `document.querySelector("#failure p")?.textContent.includes("Could not reach the server") ?? false`)
-			b.waitFor("the row's buttons enabled again", `![...document.querySelectorAll(`+jsQuote(milk+" button")+`)].some(b => b.disabled)`)
+			b.waitFor("the row's buttons available again", `![...document.querySelectorAll(`+jsQuote(milk+" button")+`)].some(b => b.disabled || b.hasAttribute("aria-disabled"))`)
 			if got := b.attr(milk+toggleSel, "aria-pressed"); got != "false" {
 				t.Errorf("the toggle shows aria-pressed=%q after the failed request", got)
 			}
@@ -154,7 +154,7 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 			t.Parallel()
 			d, b := openDemo(t, mode)
 			b.signup("alice", secretPassword)
-			seedTasks(t, d, "alice", "One", "Two", "Three", "Four")
+			seedTasks(t, d, "alice", "Four", "Three", "Two", "One") // shown newest first: One to Four
 			b.open("/")
 			one, two, three, four := b.task("One"), b.task("Two"), b.task("Three"), b.task("Four")
 
@@ -175,8 +175,9 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 				t.Errorf("Two's toggle has aria-pressed=%q after the toggle", got)
 			}
 
+			// The list is newest first: Four, Three, Two, One.
 			activate(two + deleteSel)
-			b.waitFocus(three + toggleSel)
+			b.waitFocus(one + toggleSel)
 			b.waitFor("the delete announcement", `document.querySelector("#live").textContent === "Deleted: Two"`)
 
 			activate(four + deleteSel)

@@ -220,6 +220,9 @@ func (a *App) taskRowPage(edit bool) fiber.Handler {
 			return err
 		}
 		if u == nil {
+			if fiberfn.WantsFragment(c) { // a link of a logged-in page
+				fiberfn.Notify(c, msgSessionEnded)
+			}
 			return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
 		}
 		q, err := fiberfn.Extract[taskRowQuery](c)

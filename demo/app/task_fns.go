@@ -225,6 +225,10 @@ func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskResult, error) {
 		return goneTask(c, u, in.ID, in.Filter, err)
 	}
 	publishChange(c, u, "toggle")
+	if !showsAnswer(c) {
+		f := requestFilter(c, in.Filter)
+		return &TaskResult{}, backToRow(c, u, t.ID, inFilter(f, t.Done), f)
+	}
 	return changed(c, u, t, in.Filter, false)
 }
 
@@ -257,11 +261,49 @@ func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskResult, error) {
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
-	if err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID); err != nil {
+	err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID)
+	if errors.Is(err, ErrNotFound) && !showsAnswer(c) {
+		// A plain post of a task that is gone: a double-clicked Delete
+		// without JavaScript (the browser sends both posts and shows the
+		// answer to the second), or a page older than a delete in
+		// another tab. What was asked for holds: back to the list,
+		// quietly. (Another user's task answers the same: nothing to
+		// learn.)
+		f := requestFilter(c, in.Filter)
+		return &TaskResult{}, backToRow(c, u, in.ID, false, f)
+	}
+	if err != nil {
 		return goneTask(c, u, in.ID, in.Filter, err)
 	}
 	publishChange(c, u, "delete")
+	if !showsAnswer(c) {
+		return &TaskResult{}, backToRow(c, u, in.ID, false, requestFilter(c, in.Filter))
+	}
 	return changed(c, u, Task{ID: in.ID}, in.Filter, true)
+}
+
+// backToRow sends a plain post (no JavaScript) back to the page it came
+// from (its same-origin Referer: the list with its filter), scrolled to
+// the row of task id when the list still shows it (shown), else to the
+// row that took its place (Store.NextTaskID), or to the task section when
+// the list is empty, as rename does: a long list does not jump to the
+// top.
+func backToRow(c *fiber.Ctx, u *User, id int64, shown bool, f Filter) error {
+	at := id
+	if !shown {
+		next, err := fiberfn.ExpectContext[*Store](c).NextTaskID(u.ID, id, f)
+		if err != nil {
+			return err
+		}
+		at = next
+	}
+	target := refererPath(c)
+	if at > 0 {
+		target += "#task-" + strconv.FormatInt(at, 10)
+	} else {
+		target += "#tasks"
+	}
+	return fiberfn.Redirect(c, target)
 }
 
 func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {
