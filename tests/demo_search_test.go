@@ -317,7 +317,8 @@ func TestDemoSearchKeptByActions(t *testing.T) {
 	if r.Status != http.StatusOK || r.URL.RequestURI() != fmt.Sprintf("/?q=milk&edit=%d", milk) {
 		t.Fatalf("Rename: %d at %s", r.Status, r.URL)
 	}
-	mustContain(t, "edit mode", r.Body, fmt.Sprintf(`id="rename-title-%d"`, milk), "1 task matches “milk”.")
+	mustContain(t, "edit mode", r.Body, fmt.Sprintf(`id="rename-title-%d"`, milk), "1 task matches “milk”.",
+		fmt.Sprintf(`class="cancel" href="/?q=milk#task-%d"`, milk))
 	p.page = r.URL.String()
 	r = p.post("/api/rename_task", url.Values{"id": {fmt.Sprint(milk)}, "title": {"Buy more milk"}})
 	if r.Status != http.StatusOK || r.URL.RequestURI() != "/?q=milk" || r.URL.Fragment != fmt.Sprintf("task-%d", milk) {

@@ -306,6 +306,11 @@ func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64
 			row.Edit, renameShown = rename, true
 		case edit:
 			row.Edit = editState(t, filter)
+			if !q.Search.Empty() {
+				// Cancel (a link without JavaScript) goes back to the
+				// results, not to the whole list.
+				row.Edit.Values["back"] = searchURL(filter, q.Search.Text, 0) + "#task-" + strconv.FormatInt(t.ID, 10)
+			}
 		}
 		l.Tasks = append(l.Tasks, row)
 	}
