@@ -77,6 +77,9 @@ func TestBrowserScreenshots(t *testing.T) {
 			b.expectText("#count-done", "2")
 			screenshot(b.ctx, t, "tasks"+vp.suffix)
 
+			b.search("the", "2 tasks match “the”.")
+			screenshot(b.ctx, t, "search"+vp.suffix)
+
 			// A long list: its first page and the pager after it.
 			for i := range 2 * app.PageSize {
 				if _, err := d.App.Store.AddTask(uid, fmt.Sprintf("Task number %d", len(screenshotTasks)+i+1)); err != nil {

@@ -385,7 +385,7 @@ var (
 // both as a plain form (method and action) and through htmx (hx-post to
 // the same path, set on the form or, for a form with several buttons such
 // as a task row, on each button: the button's formaction or the form's
-// action).
+// action). A GET form (the search) has hx-get to its action.
 func TestDemoEveryFormWorksWithAndWithoutJS(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, app.Options{})
@@ -405,6 +405,16 @@ func TestDemoEveryFormWorksWithAndWithoutJS(t *testing.T) {
 		for _, form := range formElement.FindAllString(body, -1) {
 			forms++
 			tag := formTag.FindString(form)
+			if regexpMatch(`method="?get`, tag) {
+				// A GET form (the task search) loads a page, with
+				// htmx through hx-get to the same URL.
+				get := regexp.MustCompile(`\saction="([^"]*)"`).FindStringSubmatch(tag)
+				hxGet := regexp.MustCompile(`\shx-get="([^"]*)"`).FindStringSubmatch(tag)
+				if get == nil || hxGet == nil || get[1] != hxGet[1] {
+					t.Errorf("%s: GET form without the same action and hx-get: %s", name, tag)
+				}
+				continue
+			}
 			action := regexp.MustCompile(`\saction="?(/api/[a-z_]+)`).FindStringSubmatch(tag)
 			hxPost := regexp.MustCompile(`\shx-post="?(/api/[a-z_]+)`).FindStringSubmatch(tag)
 			if !regexpMatch(`method="?post`, tag) || action == nil {

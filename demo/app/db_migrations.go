@@ -206,6 +206,7 @@ CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks
 		sqlite:   tasksNewestDDL,
 		postgres: tasksNewestDDL,
 	},
+	searchMigration,
 }
 
 // tasksNewestDDL is migration 5 on both databases (the same DDL).
@@ -220,3 +221,56 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_by_expiry ON attempts (expires_at);
 `
+
+// searchMigration is migration 6: the index of the task search
+// (store_search.go), on each database its own way, with the same
+// semantics (see SearchQuery).
+//
+// SQLite: an FTS4 table over tasks (external content: the titles are not
+// stored twice) with two columns, the owner's id, a token a query always
+// requires, so that a search reads only its user's matches, and the
+// title, cut into words by the unicode61 tokenizer without folding
+// accents. Prefix indexes of 1 and 2 characters make short prefixes
+// (typing the first letters) cheap; matchinfo=fts3 leaves out the
+// per-document sizes that only ranking reads (the search sorts by id). Triggers keep it in the same
+// transaction as every change to a task's title or owner: an external
+// content table must be told the old text before it changes, so the
+// deletes run BEFORE the change and the inserts after. The existing tasks
+// are indexed once (rebuild).
+//
+// PostgreSQL: a stored generated column with the title's words as a
+// tsvector ('simple': lower case, no stemming, no stop words; every run
+// of non-[:alnum:] characters first made a space, so that e-mail
+// addresses, paths and decimals are cut into words as SQLite cuts them),
+// and a GIN index on it. The column is computed by the database on every
+// insert and rename, whoever makes it. Adding it rewrites the tasks table
+// once, under a lock that holds off the instances' writes meanwhile
+// (2.8 s for 110,000 tasks here, column and index).
+var searchMigration = migration{
+	version: 6,
+	name:    "task search index",
+	sqlite: `
+CREATE VIRTUAL TABLE tasks_search USING fts4(
+	content="tasks", user_id, title,
+	tokenize=unicode61 "remove_diacritics=0", prefix="1,2", order=DESC, matchinfo=fts3
+);
+CREATE TRIGGER tasks_search_insert AFTER INSERT ON tasks BEGIN
+	INSERT INTO tasks_search (docid, user_id, title) VALUES (new.id, new.user_id, new.title);
+END;
+CREATE TRIGGER tasks_search_update_before BEFORE UPDATE OF title, user_id ON tasks BEGIN
+	DELETE FROM tasks_search WHERE docid = old.id;
+END;
+CREATE TRIGGER tasks_search_update_after AFTER UPDATE OF title, user_id ON tasks BEGIN
+	INSERT INTO tasks_search (docid, user_id, title) VALUES (new.id, new.user_id, new.title);
+END;
+CREATE TRIGGER tasks_search_delete BEFORE DELETE ON tasks BEGIN
+	DELETE FROM tasks_search WHERE docid = old.id;
+END;
+INSERT INTO tasks_search (tasks_search) VALUES ('rebuild');
+`,
+	postgres: `
+ALTER TABLE tasks ADD COLUMN title_words tsvector
+	GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(title, '[^[:alnum:]]+', ' ', 'g'))) STORED;
+CREATE INDEX tasks_by_title_words ON tasks USING gin (title_words);
+`,
+}

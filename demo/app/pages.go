@@ -60,6 +60,8 @@ type indexQuery struct {
 	// Edit is the task whose row is shown in edit mode (the Rename link
 	// without JavaScript).
 	Edit int64 `query:"edit"`
+	// Q is the search of the task titles ("": the whole list).
+	Q string `query:"q"`
 }
 
 // errBadCursor answers a page cursor (before, down_to) that is no task id.
@@ -118,24 +120,71 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 		return err
 	}
 	f := ParseFilter(q.Filter)
+	var refused *fiberfn.Error
+	if lq.Search, err = ParseSearch(q.Q); err != nil {
+		if !errors.As(err, &refused) {
+			return err
+		}
+		lq = listQuery{} // the first page of the list, with the message
+	}
 	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, lq, q.Edit, fiberfn.Flash(c))
 	if err != nil {
 		return err
 	}
+	if refused != nil {
+		tasks.Search = &TaskSearch{Q: q.Q, Filter: f, Error: refused.Message}
+		return a.answerList(c, u, tasks, refused.Code)
+	}
+	return a.answerList(c, u, tasks, fiber.StatusOK)
+}
+
+// answerList answers GET / with the task section l, for every kind of
+// caller, with the HTTP status:
+//   - JSON clients get l as JSON (a refused search: {"error": ...});
+//   - htmx partial requests aimed at the section (#tasks: the search
+//     form) get the section alone, with the search's status out of band;
+//   - other htmx partial requests (Load more) get the page's rows, to
+//     append to the list, with the pager (the next Load more, or none)
+//     and the counts out of band; the page stays the first (its URL is
+//     not pushed): no link back;
+//   - everyone else (no JavaScript, boosted, htmx 4 full page, history
+//     restore) gets the whole page.
+func (a *App) answerList(c *fiber.Ctx, u *User, l *TaskList, status int) error {
+	if status != fiber.StatusOK {
+		fiberfn.Response(c).SetStatus(status)
+	}
 	if fiberfn.WantsJSON(c) {
-		return c.JSON(tasks)
+		if l.Search != nil && l.Search.Error != "" {
+			return c.Status(status).JSON(fiber.Map{"error": l.Search.Error, "fields": fiber.Map{"q": "is not valid"}})
+		}
+		return c.Status(status).JSON(l)
 	}
 	if fiberfn.WantsFragment(c) {
-		// Load more: the rows go after the list's last; the pager (the
-		// next Load more, or none) and the counts follow out of band.
-		// The page stays the first (its URL is not pushed): no link back.
-		tasks.Pager.Newest = ""
-		fiberfn.OutOfBand(c, "partials/task_pager", tasks.Pager)
-		fiberfn.OutOfBand(c, "partials/task_summary", tasks.Summary)
-		return c.Render(taskPageTemplate, tasks, "")
+		if htmx.TargetID(c) == searchTarget {
+			if l.Search == nil {
+				// An emptied search field: the URL pushed is the
+				// list's own, not /?q=.
+				htmx.PushURL(c, pageURL(l.Filter, 0))
+			}
+			fiberfn.OutOfBand(c, searchStatusTemplate, l.Search)
+			return c.Render(taskListTemplate, l, "")
+		}
+		l.Pager.Newest = ""
+		if l.Search != nil {
+			// The results' status says what was added.
+			l.Search.Appended = true
+			fiberfn.OutOfBand(c, searchStatusTemplate, l.Search)
+		}
+		fiberfn.OutOfBand(c, "partials/task_pager", l.Pager)
+		fiberfn.OutOfBand(c, "partials/task_summary", l.Summary)
+		return c.Render(taskPageTemplate, l, "")
 	}
-	p := a.page(c, filterTitle(f), "tasks")
-	p.Tasks = tasks
+	title := filterTitle(l.Filter)
+	if l.Search != nil && l.Search.Error == "" {
+		title = searchTitle(l.Filter, l.Search.Q)
+	}
+	p := a.page(c, title, "tasks")
+	p.Tasks = l
 	p.Live = a.liveSub(c.UserContext(), u.ID)
 	return c.Render("index", p)
 }
@@ -186,7 +235,7 @@ func (a *App) taskRowPage(edit bool) fiber.Handler {
 			if edit {
 				editID = q.ID
 			}
-			return fiberfn.Redirect(c, listURL(f, editID, q.ID))
+			return fiberfn.Redirect(c, returnURL(c, f, editID, q.ID))
 		}
 		t, err := fiberfn.ExpectContext[*Store](c).Task(u.ID, q.ID)
 		if errors.Is(err, ErrNotFound) {

@@ -147,7 +147,12 @@ func goneTask(c *fiber.Ctx, u *User, id int64, filter string, err error) (*TaskR
 // taskList is the result of clear completed: the user's task section as
 // it is now.
 func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
-	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), listQuery{}, 0, nil)
+	l, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), listQuery{Search: requestSearch(c)}, 0, nil)
+	if err == nil && l.Search != nil {
+		// The section keeps the page's search; its status follows.
+		fiberfn.OutOfBand(c, searchStatusTemplate, l.Search)
+	}
+	return l, err
 }
 
 // showsAnswer reports whether the caller shows what a task function
@@ -180,7 +185,9 @@ func changed(c *fiber.Ctx, u *User, t Task, filter string, deleted bool) (*TaskR
 			r.Row = newRow(t, f)
 		}
 	}
-	fiberfn.OutOfBand(c, "partials/task_summary", newSummary(f, n))
+	summary := newSummary(f, n)
+	keepSearchLinks(summary, requestSearch(c).Text)
+	fiberfn.OutOfBand(c, "partials/task_summary", summary)
 	fiberfn.OutOfBand(c, "partials/task_errors", "")
 	return r, nil
 }
@@ -242,7 +249,7 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	if !showsAnswer(c) {
 		// A plain post came from the page with the row in edit mode
 		// (?edit=ID): back to the list, at the row, in view mode.
-		if err := fiberfn.Redirect(c, listURL(requestFilter(c, in.Filter), 0, t.ID)); err != nil {
+		if err := fiberfn.Redirect(c, returnURL(c, requestFilter(c, in.Filter), 0, t.ID)); err != nil {
 			return nil, err
 		}
 	}

@@ -49,6 +49,8 @@ type TaskList struct {
 	// Error is the message of a failed toggle, delete or clear after a
 	// plain (no-JavaScript) post; HTMX callers get it swapped in.
 	Error string `json:"-"`
+	// Search is the search the rows answer, or nil for the whole list.
+	Search *TaskSearch `json:"search,omitempty"`
 	// Pager links the list to its older page and back to its first.
 	Pager *TaskPager `json:"pager"`
 }
@@ -227,6 +229,27 @@ const MaxRefetchRows = 20 * PageSize
 // list's refetch, every row down to DownTo (at most MaxRefetchRows).
 type listQuery struct {
 	Before, DownTo int64
+	// Search is the search of the titles the list answers (empty: the
+	// whole list); it pages the same way.
+	Search SearchQuery
+}
+
+// read returns the part of the user's list under filter f that q shows:
+// a page of the list, or of the search's results.
+func (q listQuery) read(store *Store, userID int64, f Filter) (TaskPage, error) {
+	if q.Search.Empty() {
+		return store.TasksPage(userID, f, q.taskRange())
+	}
+	return store.SearchPage(userID, q.Search, f, q.taskRange())
+}
+
+// url is the URL of the page of the list (or of the search's results)
+// under filter f with the tasks older than before (0: the first page).
+func (q listQuery) url(f Filter, before int64) string {
+	if q.Search.Empty() {
+		return pageURL(f, before)
+	}
+	return searchURL(f, q.Search.Text, before)
 }
 
 // taskRange is the range of the store's list that q shows.
@@ -247,7 +270,7 @@ func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64
 	if err != nil {
 		return nil, err
 	}
-	page, err := store.TasksPage(u.ID, filter, q.taskRange())
+	page, err := q.read(store, u.ID, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +279,7 @@ func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64
 		// does not know the page it came from) is on a later page: show
 		// the page that starts with it.
 		q.Before = edit + 1
-		if page, err = store.TasksPage(u.ID, filter, q.taskRange()); err != nil {
+		if page, err = q.read(store, u.ID, filter); err != nil {
 			return nil, err
 		}
 	}
@@ -264,10 +287,10 @@ func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64
 	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown)),
 		Pager: &TaskPager{Through: page.Through}}
 	if page.More && len(shown) > 0 {
-		l.Pager.Older = pageURL(filter, shown[len(shown)-1].ID)
+		l.Pager.Older = q.url(filter, shown[len(shown)-1].ID)
 	}
 	if q.Before > 0 {
-		l.Pager.Newest = pageURL(filter, 0)
+		l.Pager.Newest = q.url(filter, 0)
 	}
 	rename := flash.For(fnRenameTask)
 	renameID := int64(-1)
@@ -283,6 +306,11 @@ func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64
 			row.Edit, renameShown = rename, true
 		case edit:
 			row.Edit = editState(t, filter)
+			if !q.Search.Empty() {
+				// Cancel (a link without JavaScript) goes back to the
+				// results, not to the whole list.
+				row.Edit.Values["back"] = searchURL(filter, q.Search.Text, 0) + "#task-" + strconv.FormatInt(t.ID, 10)
+			}
 		}
 		l.Tasks = append(l.Tasks, row)
 	}
@@ -298,6 +326,10 @@ func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64
 	}
 	if rename != nil && !renameShown {
 		l.Error = rename.Message
+	}
+	if !q.Search.Empty() {
+		l.Search = &TaskSearch{Q: q.Search.Text, Filter: filter, Count: len(shown), More: l.Pager.Older, Later: q.Before > 0}
+		keepSearch(l, q.Search.Text)
 	}
 	return l, nil
 }
