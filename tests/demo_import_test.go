@@ -198,15 +198,25 @@ func TestDemoImportTasks(t *testing.T) {
 		c := newPlainClient(t, q.URL)
 		c.signup("greedy", "greedy-password")
 		ct, body := importBody(t, "tasks.txt", importLines(6))
-		// The quota is checked once the function runs: a streamed caller
-		// (JSON, htmx 4) gets it as an error event, the others as a 403.
-		r := c.postBody("/api/import_tasks", ct, body, "Accept", "application/json")
-		mustContain(t, "json", r.Body, "fiberfn:error", "The file holds 6 tasks", "5 more fit", "Nothing was imported.")
-		r = c.postBody("/api/import_tasks", ct, body, "HX-Request", "true", "Accept", "text/html")
-		if r.Status != http.StatusForbidden {
-			t.Errorf("htmx 2: status %d, want 403", r.Status)
+		// The quota is checked before any stream starts: an ordinary
+		// 403 for every caller, the message back on /import without JS.
+		for _, caller := range [][]string{
+			{"Accept", "application/json"},
+			{"HX-Request", "true", "Accept", "text/html, text/event-stream"}, // htmx 4
+			{"HX-Request", "true", "Accept", "text/html"},                    // htmx 2
+		} {
+			r := c.postBody("/api/import_tasks", ct, body, caller...)
+			if r.Status != http.StatusForbidden || strings.Contains(r.Header.Get("Content-Type"), "stream") {
+				t.Errorf("%q: status %d, %s, want 403", caller, r.Status, r.Header.Get("Content-Type"))
+			}
+			mustContain(t, strings.Join(caller, " "), r.Body, "The file holds 6 tasks", "5 more fit", "Nothing was imported.")
 		}
-		mustContain(t, "htmx 2", r.Body, "The file holds 6 tasks")
+		c.get("/import")
+		r := c.postBody("/api/import_tasks", ct, body)
+		if r.URL.Path != "/import" {
+			t.Errorf("plain: landed at %s, want /import", r.URL)
+		}
+		mustContain(t, "plain", r.Body, "The file holds 6 tasks", "5 more fit")
 		if n := q.taskCount("greedy"); n != 0 {
 			t.Errorf("%d tasks, want 0", n)
 		}

@@ -57,6 +57,13 @@ func (in *ImportInput) Validate() error {
 	return nil
 }
 
+// ValidateRequest refuses an import over the user's task quota (403)
+// before the function runs: every caller gets an ordinary error answer,
+// not an event stream that carries the error.
+func (in *ImportInput) ValidateRequest(c *fiber.Ctx) error {
+	return checkImportQuota(c, userOf(c), len(in.titles))
+}
+
 // ImportProgress is one progress report of an import: Done of Total
 // tasks added; Finished once all are saved.
 type ImportProgress struct {
@@ -88,6 +95,8 @@ func importTasks(c *fiber.Ctx, in ImportInput, send func(ImportProgress) error) 
 		}
 		titles = in.titles
 	}
+	// ValidateRequest checked the quota; this check again only catches
+	// tasks added since, by another tab, mid-stream as an error event.
 	if err := checkImportQuota(c, u, len(titles)); err != nil {
 		return err
 	}
