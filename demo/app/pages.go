@@ -203,6 +203,10 @@ func (a *App) importPage(c *fiber.Ctx) error {
 	}
 	p := a.page(c, "Import tasks", "tasks")
 	p.Form = ImportTasks.Form(c, nil) // a refused plain post's message
+	if a.liveLegacy {
+		// htmx 2 follows an import's job with its sse extension.
+		p.Scripts = []string{a.Assets.URL("vendor/htmx-ext-sse-2.2.4/sse.js"), a.Assets.URL("js/sse-resume.js")}
+	}
 	return c.Render("import", p)
 }
 
