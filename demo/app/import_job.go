@@ -216,9 +216,12 @@ func (a *App) registerImportJobs() {
 	}))
 }
 
-// legacyFragmentCaller reports whether the caller is an htmx partial
-// request that cannot read the answer as a stream: htmx 2 (htmx 4 always
-// accepts text/event-stream).
+// legacyFragmentCaller reports whether the caller is htmx 2 asking for a
+// fragment: an htmx partial request without HX-Request-Type (which htmx 4
+// sends with every request) that does not accept text/event-stream. htmx 4
+// without its hx-sse extension runs the import to the end and gets the
+// last fragment, as RegisterStream answers it.
 func legacyFragmentCaller(c *fiber.Ctx) bool {
-	return fiberfn.WantsFragment(c) && !strings.Contains(strings.ToLower(c.Get(fiber.HeaderAccept)), "text/event-stream")
+	return fiberfn.WantsFragment(c) && c.Get("HX-Request-Type") == "" &&
+		!strings.Contains(strings.ToLower(c.Get(fiber.HeaderAccept)), "text/event-stream")
 }
