@@ -1,8 +1,13 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/fiberfn/fiberfn/fiberfn"
 )
 
 // TestImportJobToken checks that a job's token names its topic only for
@@ -55,5 +60,40 @@ func TestImportJobTokenShape(t *testing.T) {
 	id, sig, _ := strings.Cut(j.token(1, strings.Repeat("x", 22)), ".")
 	if len(id) != 22 || len(sig) != 43 {
 		t.Errorf("token parts %d and %d characters, topicOf wants 22 and 43", len(id), len(sig))
+	}
+}
+
+// TestImportJobStoppedRollsBack checks that a job the app stops under
+// imports nothing and ends its stream with a done event that says so.
+func TestImportJobStoppedRollsBack(t *testing.T) {
+	a := newTestApp(t, "", "")
+	u, err := a.Store.CreateUser("stopped", []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broker := fiberfn.NewMemoryBroker()
+	live := &liveTasks{hub: fiberfn.NewHub(fiberfn.HubConfig{Broker: broker}), logger: slog.Default()}
+	j := newImportJobs(live, a.Keys, a.Fiber.Config().Views, slog.Default())
+	ctx := context.Background()
+	topic := importTopic("stopped")
+	start, err := live.hub.Cursor(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := make([]string, 600)
+	for i := range titles {
+		titles[i] = fmt.Sprintf("task %d", i+1)
+	}
+	j.stop() // the app stops before the job's first batch is reported
+	j.wg.Add(1)
+	j.run(a.Store, u.ID, titles, topic, "")
+	mustCounts(t, a.Store, u.ID, 0, 0)
+	rp, err := broker.Since(ctx, topic, start, 10)
+	if err != nil || len(rp.Events) == 0 {
+		t.Fatalf("events %v, %v", rp.Events, err)
+	}
+	last := rp.Events[len(rp.Events)-1]
+	if last.Name != importDoneEvent || !strings.Contains(last.Data, "Nothing was imported") {
+		t.Errorf("the last event is %q: %q", last.Name, last.Data)
 	}
 }
