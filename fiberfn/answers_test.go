@@ -19,22 +19,22 @@ import (
 // and 4 send the same headers here), the value for JSON, a redirect back
 // for everyone else; and that a failure or a redirect wins over it.
 func TestRemoveTarget(t *testing.T) {
-	app := i8App(t, i8Setup{register: func(r *Registry) {
-		RegisterOn(r, "rm", func(c *fiber.Ctx, in routeIn) (i8Out, error) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
+		RegisterOn(r, "rm", func(c *fiber.Ctx, in routeIn) (taskOut, error) {
 			RemoveTarget(c)
-			return i8Out{Title: fmt.Sprint("deleted ", in.ID)}, nil
+			return taskOut{Title: fmt.Sprint("deleted ", in.ID)}, nil
 		}, Route("/rm/:id"), Method("DELETE"))
-		RegisterOn(r, "rm_oob", func(c *fiber.Ctx, in routeIn) (i8Out, error) {
+		RegisterOn(r, "rm_oob", func(c *fiber.Ctx, in routeIn) (taskOut, error) {
 			RemoveTarget(c)
 			OutOfBand(c, "counts", struct{ Open int }{2})
-			return i8Out{}, nil
+			return taskOut{}, nil
 		}, Route("/rm_oob/:id"), Method("DELETE"), Render("frag"))
-		RegisterOn(r, "rm_fail", func(c *fiber.Ctx, in routeIn) (i8Out, error) {
+		RegisterOn(r, "rm_fail", func(c *fiber.Ctx, in routeIn) (taskOut, error) {
 			RemoveTarget(c)
-			return i8Out{}, ServerError("Locked.", http.StatusConflict)
+			return taskOut{}, ServerError("Locked.", http.StatusConflict)
 		}, Route("/rm_fail/:id"), Method("DELETE"))
 	}})
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		t.Run(k.name, func(t *testing.T) {
 			resp, body := do(t, app, valuesWhereHTMXSends(k, http.MethodDelete, "/rm/4"))
 			checkVary(t, resp)
@@ -43,7 +43,7 @@ func TestRemoveTarget(t *testing.T) {
 				if resp.StatusCode != 200 || resp.Header.Get("HX-Reswap") != "" {
 					t.Errorf("got %d HX-Reswap %q", resp.StatusCode, resp.Header.Get("HX-Reswap"))
 				}
-				wantJSON(t, body, i8Out{Title: "deleted 4"})
+				wantJSON(t, body, taskOut{Title: "deleted 4"})
 			case htmxPartial:
 				if resp.StatusCode != 200 || body != "" || resp.Header.Get("HX-Reswap") != "delete" {
 					t.Errorf("got %d %q HX-Reswap %q, want an empty 200 that deletes", resp.StatusCode, body, resp.Header.Get("HX-Reswap"))
@@ -70,17 +70,17 @@ func TestRemoveTarget(t *testing.T) {
 // slot, else the page's), the fiberfn:error event beside it, and that an
 // ErrorTarget or an HX-Retarget set by the function wins.
 func TestErrorSlotAndEvent(t *testing.T) {
-	app := i8App(t, i8Setup{register: func(r *Registry) {
-		RegisterOn(r, "fails", func(c *fiber.Ctx, in i8In) (i8Out, error) {
-			return i8Out{}, ServerError(`Nope <b>"x"</b>.`, http.StatusConflict)
+	app := setupApp(t, appSetup{register: func(r *Registry) {
+		RegisterOn(r, "fails", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
+			return taskOut{}, ServerError(`Nope <b>"x"</b>.`, http.StatusConflict)
 		})
-		RegisterOn(r, "fails_targeted", func(c *fiber.Ctx, in i8In) (i8Out, error) {
-			return i8Out{}, ServerError("Nope.", http.StatusConflict)
+		RegisterOn(r, "fails_targeted", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
+			return taskOut{}, ServerError("Nope.", http.StatusConflict)
 		}, ErrorTarget("#row-errors", "outerHTML"))
-		RegisterOn(r, "fails_retargeted", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+		RegisterOn(r, "fails_retargeted", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 			c.Set("HX-Retarget", "#mine")
 			c.Set("HX-Trigger", `{"mine":1}`)
-			return i8Out{}, ServerError("Nope.", http.StatusConflict)
+			return taskOut{}, ServerError("Nope.", http.StatusConflict)
 		})
 	}})
 	resp, body := do(t, app, req{path: "/api/fails", body: "title=x", headers: htmxForm()})
@@ -148,20 +148,20 @@ func (r rowComponent) Render(ctx context.Context, w io.Writer) error {
 // itself, and their failures.
 func TestTypedRenderers(t *testing.T) {
 	type page struct{ Rows []string }
-	app := i8App(t, i8Setup{register: func(r *Registry) {
-		RegisterOn(r, "func", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out(in), nil },
-			RenderFunc(func(c *fiber.Ctx, w io.Writer, out i8Out) error {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
+		RegisterOn(r, "func", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut(in), nil },
+			RenderFunc(func(c *fiber.Ctx, w io.Writer, out taskOut) error {
 				_, err := fmt.Fprintf(w, "<p>%s</p>", html.EscapeString(out.Title))
 				return err
 			}))
-		RegisterOn(r, "component", func(c *fiber.Ctx, in i8In) (rowComponent, error) { return rowComponent{Title: in.Title}, nil })
-		RegisterOn(r, "component_iface", func(c *fiber.Ctx, in i8In) (Component, error) {
+		RegisterOn(r, "component", func(c *fiber.Ctx, in taskIn) (rowComponent, error) { return rowComponent{Title: in.Title}, nil })
+		RegisterOn(r, "component_iface", func(c *fiber.Ctx, in taskIn) (Component, error) {
 			if in.Title == "" {
 				return nil, nil
 			}
 			return rowComponent{Title: in.Title}, nil
 		})
-		RegisterOn(r, "pagefunc", func(c *fiber.Ctx, in i8In) (page, error) { return page{Rows: []string{in.Title}}, nil },
+		RegisterOn(r, "pagefunc", func(c *fiber.Ctx, in taskIn) (page, error) { return page{Rows: []string{in.Title}}, nil },
 			Method("GET"),
 			RenderFunc(func(c *fiber.Ctx, w io.Writer, p page) error {
 				_, err := io.WriteString(w, "rows:"+strings.Join(p.Rows, ","))
@@ -171,8 +171,8 @@ func TestTypedRenderers(t *testing.T) {
 				_, err := io.WriteString(w, "<html>page:"+strings.Join(p.Rows, ",")+"</html>")
 				return err
 			}))
-		RegisterOn(r, "func_fails", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out(in), nil },
-			RenderFunc(func(c *fiber.Ctx, w io.Writer, out i8Out) error {
+		RegisterOn(r, "func_fails", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut(in), nil },
+			RenderFunc(func(c *fiber.Ctx, w io.Writer, out taskOut) error {
 				_, _ = io.WriteString(w, "<p>half")
 				return errors.New("disk on fire")
 			}))
@@ -213,12 +213,12 @@ func TestOneWriterAppliesOptionsEverywhere(t *testing.T) {
 		return nil
 	}
 	teapot := func(c *fiber.Ctx) error { return c.Status(http.StatusTeapot).SendString("short and stout") }
-	app := i8App(t, i8Setup{register: func(r *Registry) {
-		RegisterOn(r, "value", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out(in), nil }, Guard(mark), Render("frag"))
-		RegisterOn(r, "redirect", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out{}, Redirect(c, "/x") }, Guard(mark))
-		RegisterOn(r, "error", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out{}, ServerError("no", 409) }, Guard(mark))
-		RegisterOn(r, "once", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out(in), nil }, Guard(mark), OnceOnly(), Render("frag"))
-		RegisterOn(r, "kept", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out(in), nil }, Guard(mark, teapot))
+	app := setupApp(t, appSetup{register: func(r *Registry) {
+		RegisterOn(r, "value", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut(in), nil }, Guard(mark), Render("frag"))
+		RegisterOn(r, "redirect", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut{}, Redirect(c, "/x") }, Guard(mark))
+		RegisterOn(r, "error", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut{}, ServerError("no", 409) }, Guard(mark))
+		RegisterOn(r, "once", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut(in), nil }, Guard(mark), OnceOnly(), Render("frag"))
+		RegisterOn(r, "kept", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut(in), nil }, Guard(mark, teapot))
 	}})
 	key := withHeaders(htmxForm(), "Idempotency-Key", "k1")
 	for _, r := range []req{
@@ -247,13 +247,13 @@ func TestOneWriterAppliesOptionsEverywhere(t *testing.T) {
 // the token runs instead of waiting for a claim nobody holds.
 func TestPanicGivesBackTheOnceToken(t *testing.T) {
 	n := 0
-	app := i8App(t, i8Setup{register: func(r *Registry) {
-		RegisterOn(r, "flaky", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
+		RegisterOn(r, "flaky", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 			n++
 			if n == 1 {
 				panic("first time")
 			}
-			return i8Out(in), nil
+			return taskOut(in), nil
 		}, OnceOnly())
 	}})
 	h := withHeaders(jsonAccept(formCT), "Idempotency-Key", "p1")
@@ -270,7 +270,7 @@ func TestPanicGivesBackTheOnceToken(t *testing.T) {
 // before a function are kept for a panic: with nothing set before (no
 // copy is made) and with earlier middleware's headers (copied).
 func TestPanicDropsWhatTheFunctionSet(t *testing.T) {
-	boom := func(c *fiber.Ctx, in i8In) (i8Out, error) {
+	boom := func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 		c.Set("X-Direct", "1")
 		c.Set("Content-Type", "application/x-odd")
 		c.Cookie(&fiber.Cookie{Name: "direct", Value: "1"})
@@ -278,7 +278,7 @@ func TestPanicDropsWhatTheFunctionSet(t *testing.T) {
 		panic("boom")
 	}
 	for _, before := range []bool{false, true} {
-		s := i8Setup{register: func(r *Registry) { RegisterOn(r, "boom", boom) }}
+		s := appSetup{register: func(r *Registry) { RegisterOn(r, "boom", boom) }}
 		if before {
 			s.before = []fiber.Handler{func(c *fiber.Ctx) error {
 				c.Set("X-Before", "kept")
@@ -286,7 +286,7 @@ func TestPanicDropsWhatTheFunctionSet(t *testing.T) {
 				return c.Next()
 			}}
 		}
-		app := i8App(t, s)
+		app := setupApp(t, s)
 		resp, body := do(t, app, req{path: "/api/boom", body: "title=a", headers: jsonAccept(formCT)})
 		if resp.StatusCode != 500 || body != `{"error":"`+internalMessage+`"}` || resp.Header.Get("X-Direct") != "" || cookieNamed(resp, "direct") != nil {
 			t.Errorf("before=%v: %d %q %v", before, resp.StatusCode, body, resp.Header)

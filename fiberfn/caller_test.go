@@ -15,13 +15,13 @@ import (
 	"github.com/gofiber/template/html/v2"
 )
 
-// i8Key signs the cookies and tokens of the caller, once-only, guard,
+// signKey signs the cookies and tokens of the caller, once-only, guard,
 // notice and signing tests, so they can decode what the plugin wrote.
-var i8Key = []byte("0123456789abcdef0123456789abcdef")
+var signKey = []byte("0123456789abcdef0123456789abcdef")
 
-// i8Views are the templates of the caller, once-only, out-of-band, guard
+// callerViews are the templates of the caller, once-only, out-of-band, guard
 // and notice tests, rendered by a real html/v2 engine.
-var i8Views = fstest.MapFS{
+var callerViews = fstest.MapFS{
 	"frag.html":      {Data: []byte(`<li class="task">{{ .Title }}</li>`)},
 	"counts.html":    {Data: []byte(`<span id="counts">{{ .Open }} open</span>`)},
 	"commented.html": {Data: []byte("\n  <!-- the counts -->\n  <span id=\"counts\">{{ .Open }}</span>")},
@@ -30,9 +30,9 @@ var i8Views = fstest.MapFS{
 	"notice.html":    {Data: []byte(`<p>{{ .Notice }}</p>`)},
 }
 
-// i8Setup describes an app for the issue-8 tests.
-type i8Setup struct {
-	views    fstest.MapFS // i8Views when nil
+// appSetup describes an app for the caller, once-only, guard and notice tests.
+type appSetup struct {
+	views    fstest.MapFS // callerViews when nil
 	cfg      Config
 	fiber    fiber.Config
 	before   []fiber.Handler // middleware in front of the plugin
@@ -41,9 +41,9 @@ type i8Setup struct {
 	noPlugin bool
 }
 
-// i8App builds a Fiber app with the html/v2 engine over i8Views, the
+// setupApp builds a Fiber app with the html/v2 engine over callerViews, the
 // middleware of s.before, the plugin on a fresh registry and s.routes.
-func i8App(t testing.TB, s i8Setup) *fiber.App {
+func setupApp(t testing.TB, s appSetup) *fiber.App {
 	t.Helper()
 	reg := NewRegistry()
 	if s.register != nil {
@@ -51,7 +51,7 @@ func i8App(t testing.TB, s i8Setup) *fiber.App {
 	}
 	views := s.views
 	if views == nil {
-		views = i8Views
+		views = callerViews
 	}
 	engine := html.NewFileSystem(http.FS(views), ".html")
 	engine.AddFuncMap(FuncMap(reg))
@@ -68,7 +68,7 @@ func i8App(t testing.TB, s i8Setup) *fiber.App {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Keys == nil {
-		cfg.Keys = [][]byte{i8Key}
+		cfg.Keys = [][]byte{signKey}
 	}
 	if !s.noPlugin {
 		Mount(app, cfg)
@@ -122,8 +122,8 @@ func wantHeader(t *testing.T, resp *http.Response, k, v string) {
 	}
 }
 
-// i8Caller is a kind of caller, with the headers its client sends.
-type i8Caller struct {
+// callerCase is a kind of caller, with the headers its client sends.
+type callerCase struct {
 	name     string
 	kind     caller
 	headers  []string // alternating names and values
@@ -131,9 +131,9 @@ type i8Caller struct {
 	referer  bool
 }
 
-// i8Callers are the callers of the DESIGN caller table, as htmx 2, htmx 4,
+// allCallers are the callers of the DESIGN caller table, as htmx 2, htmx 4,
 // fetch and a browser without JavaScript send them.
-var i8Callers = []i8Caller{
+var allCallers = []callerCase{
 	{name: "json accept", kind: jsonCaller, headers: []string{"Accept", "application/json"}, referer: true},
 	{name: "json body", kind: jsonCaller, jsonBody: true, referer: true},
 	{name: "htmx2 partial", kind: htmxPartial, headers: []string{"HX-Request", "true", "HX-Current-URL", "http://example.com/tasks?f=open", "HX-Target", "list"}, referer: true},
@@ -147,10 +147,10 @@ var i8Callers = []i8Caller{
 	{name: "plain without referer", kind: plainCaller},
 }
 
-const i8Referer = "http://example.com/tasks?f=open"
+const testReferer = "http://example.com/tasks?f=open"
 
 // back is where a page-like caller is sent back to.
-func (k i8Caller) back() string {
+func (k callerCase) back() string {
 	if k.referer {
 		return "/tasks?f=open"
 	}
@@ -158,7 +158,7 @@ func (k i8Caller) back() string {
 }
 
 // request builds a request of the caller to path, with the value milk.
-func (k i8Caller) request(method, path string) req {
+func (k callerCase) request(method, path string) req {
 	h := map[string]string{}
 	body := ""
 	if method == http.MethodPost {
@@ -174,16 +174,16 @@ func (k i8Caller) request(method, path string) req {
 		h[k.headers[i]] = k.headers[i+1]
 	}
 	if k.referer {
-		h["Referer"] = i8Referer
+		h["Referer"] = testReferer
 	}
 	return req{method: method, path: path, body: body, headers: h}
 }
 
-type i8In struct {
+type taskIn struct {
 	Title string `form:"title" json:"title"`
 }
 
-type i8Out struct {
+type taskOut struct {
 	Title string `json:"title"`
 }
 
@@ -199,29 +199,29 @@ func setOptions(c *fiber.Ctx) {
 // sets X-Frame-Options, and page handlers that redirect, navigate and ask
 // WantsFragment.
 func callerApp(t testing.TB) *fiber.App {
-	return i8App(t, i8Setup{
+	return setupApp(t, appSetup{
 		before: []fiber.Handler{func(c *fiber.Ctx) error {
 			c.Set("X-Frame-Options", "DENY")
 			return c.Next()
 		}},
 		register: func(r *Registry) {
-			RegisterOn(r, "k_success", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "k_success", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				setOptions(c)
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, Render("frag"))
-			RegisterOn(r, "k_field", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "k_field", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				setOptions(c)
-				return i8Out{}, FieldErrors{"title": "Title <b>taken</b>"}
+				return taskOut{}, FieldErrors{"title": "Title <b>taken</b>"}
 			}, Render("frag"))
-			RegisterOn(r, "k_server", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "k_server", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				setOptions(c)
-				return i8Out{}, ServerError("Quota <exceeded>", http.StatusConflict)
+				return taskOut{}, ServerError("Quota <exceeded>", http.StatusConflict)
 			}, Render("frag"))
-			RegisterOn(r, "k_redirect", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "k_redirect", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				setOptions(c)
-				return i8Out(in), Redirect(c, "/done")
+				return taskOut(in), Redirect(c, "/done")
 			}, Render("frag"))
-			RegisterOn(r, "k_panic", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "k_panic", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				setOptions(c)
 				c.Set("X-Direct", "1")
 				c.Cookie(&fiber.Cookie{Name: "direct_cookie", Value: "1"})
@@ -256,7 +256,7 @@ func flashOf(t *testing.T, resp *http.Response) *FormState {
 	if ck == nil || ck.Value == "" {
 		return nil
 	}
-	f := decodeFlash(signer{keys: [][]byte{i8Key}}, clientOf(resp), ck.Value)
+	f := decodeFlash(signer{keys: [][]byte{signKey}}, clientOf(resp), ck.Value)
 	if f == nil {
 		t.Errorf("flash cookie %q does not verify", ck.Value)
 	}
@@ -286,7 +286,7 @@ func wantJSON(t *testing.T, body string, want any) {
 func TestCallerOutcomes(t *testing.T) {
 	app := callerApp(t)
 	outcomes := []string{"success", "field", "server", "redirect", "panic"}
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		for _, outcome := range outcomes {
 			t.Run(k.name+"/"+outcome, func(t *testing.T) {
 				resp, body := do(t, app, k.request(http.MethodPost, "/api/k_"+outcome))
@@ -324,7 +324,7 @@ func TestCallerOutcomes(t *testing.T) {
 	}
 }
 
-func checkOutcome(t *testing.T, k i8Caller, outcome string, resp *http.Response, body string, flash *FormState) {
+func checkOutcome(t *testing.T, k callerCase, outcome string, resp *http.Response, body string, flash *FormState) {
 	t.Helper()
 	wantStatus := func(code int) {
 		t.Helper()
@@ -344,7 +344,7 @@ func checkOutcome(t *testing.T, k i8Caller, outcome string, resp *http.Response,
 		case "success":
 			wantStatus(200)
 			wantHeader(t, resp, RedirectHeader, "")
-			wantJSON(t, body, i8Out{Title: "milk"})
+			wantJSON(t, body, taskOut{Title: "milk"})
 		case "field":
 			wantStatus(422)
 			wantJSON(t, body, errorBody{Error: validationMessage, Fields: map[string]string{"title": "Title <b>taken</b>"}})
@@ -354,7 +354,7 @@ func checkOutcome(t *testing.T, k i8Caller, outcome string, resp *http.Response,
 		case "redirect":
 			wantStatus(200)
 			wantHeader(t, resp, RedirectHeader, "/done")
-			wantJSON(t, body, i8Out{Title: "milk"})
+			wantJSON(t, body, taskOut{Title: "milk"})
 		case "panic":
 			wantStatus(500)
 			wantHeader(t, resp, RedirectHeader, "")
@@ -444,7 +444,7 @@ func checkOutcome(t *testing.T, k i8Caller, outcome string, resp *http.Response,
 // plugin: Redirect, Navigate and WantsFragment for every caller kind.
 func TestCallerPages(t *testing.T) {
 	app := callerApp(t)
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		if k.jsonBody {
 			continue // a GET has no body
 		}
@@ -470,7 +470,7 @@ func TestCallerPages(t *testing.T) {
 	}
 }
 
-func checkPageRedirect(t *testing.T, k i8Caller, resp *http.Response, body, target string, navigate bool) {
+func checkPageRedirect(t *testing.T, k callerCase, resp *http.Response, body, target string, navigate bool) {
 	t.Helper()
 	switch k.kind {
 	case jsonCaller:
@@ -527,7 +527,7 @@ func checkPageRedirect(t *testing.T, k i8Caller, resp *http.Response, body, targ
 // the plugin is missing instead of doing nothing.
 func TestCallerRedirectWithoutPlugin(t *testing.T) {
 	var redirectErr, navigateErr error
-	app := i8App(t, i8Setup{noPlugin: true, routes: func(app *fiber.App) {
+	app := setupApp(t, appSetup{noPlugin: true, routes: func(app *fiber.App) {
 		app.Get("/", func(c *fiber.Ctx) error {
 			redirectErr = Redirect(c, "/login")
 			navigateErr = Navigate(c, "/login")
@@ -564,7 +564,7 @@ func TestCallerClassification(t *testing.T) {
 		{"request type full, any case", []string{"HX-Request", "true", "HX-Request-Type", "Full"}, bodyURLEncoded, htmxFullPage},
 		{"restore beats boosted", []string{"HX-Request", "true", "HX-Boosted", "true", "HX-History-Restore-Request", "true"}, bodyNone, historyRestore},
 	}
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		kind := bodyURLEncoded
 		if k.jsonBody {
 			kind = bodyJSON
@@ -604,14 +604,14 @@ func TestCallerClassification(t *testing.T) {
 // once per answer, beside a Vary set by earlier middleware, however often
 // the answer's shape is asked for.
 func TestVaryOnce(t *testing.T) {
-	app := i8App(t, i8Setup{
+	app := setupApp(t, appSetup{
 		before: []fiber.Handler{func(c *fiber.Ctx) error {
 			c.Vary("Origin")
 			return c.Next()
 		}},
 		register: func(r *Registry) {
-			RegisterOn(r, "v_redirect", func(c *fiber.Ctx, in i8In) (i8Out, error) {
-				return i8Out(in), Redirect(c, "/x")
+			RegisterOn(r, "v_redirect", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
+				return taskOut(in), Redirect(c, "/x")
 			})
 		},
 		routes: func(app *fiber.App) {

@@ -46,7 +46,7 @@ func TestDuplicatedFields(t *testing.T) {
 		seenByGuard = c.FormValue("username")
 		return nil
 	}
-	app := i8App(t, i8Setup{register: func(r *Registry) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
 		RegisterOn(r, "login", func(c *fiber.Ctx, in dupIn) (dupIn, error) {
 			ran++
 			seenByFn = in.Username
@@ -84,7 +84,7 @@ func TestDuplicatedFields(t *testing.T) {
 		{"another field in the query beside JSON", req{path: "/api/login?n=2", body: `{"username":"alice"}`, headers: map[string]string{"Content-Type": "application/json"}}, "", `{"username":"alice","n":2,"tags":null,"Avatar":null}`},
 	}
 	for _, tt := range tests {
-		for _, k := range i8Callers {
+		for _, k := range allCallers {
 			if k.jsonBody {
 				continue // the body is the case's own
 			}
@@ -92,7 +92,7 @@ func TestDuplicatedFields(t *testing.T) {
 				r := tt.req
 				r.headers = withHeaders(r.headers, k.headers...)
 				if k.referer {
-					r.headers["Referer"] = i8Referer
+					r.headers["Referer"] = testReferer
 				}
 				kind := k.kind
 				if kind == plainCaller && strings.Contains(r.headers["Content-Type"], "json") {
@@ -148,7 +148,7 @@ func TestJSONFormTagFallback(t *testing.T) {
 		Query              string  `query:"q" form:"q"`
 	}
 	var got bulkIn
-	app := i8App(t, i8Setup{register: func(r *Registry) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
 		RegisterOn(r, "bulk", func(c *fiber.Ctx, in bulkIn) (struct{}, error) {
 			got = in
 			return struct{}{}, nil

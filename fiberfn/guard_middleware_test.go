@@ -18,11 +18,11 @@ import (
 // registry are not limited.
 func TestGuardFiberMiddleware(t *testing.T) {
 	var calls atomic.Int64
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		t.Run(k.name, func(t *testing.T) {
-			app := i8App(t, i8Setup{register: func(r *Registry) {
+			app := setupApp(t, appSetup{register: func(r *Registry) {
 				limit := limiter.New(limiter.Config{Max: 2, Expiration: time.Minute})
-				fn := func(c *fiber.Ctx, in i8In) (i8Out, error) { calls.Add(1); return i8Out(in), nil }
+				fn := func(c *fiber.Ctx, in taskIn) (taskOut, error) { calls.Add(1); return taskOut(in), nil }
 				RegisterOn(r, "limited", fn, Guard(limit), Render("frag"))
 				RegisterOn(r, "free", fn, Render("frag"))
 			}})
@@ -84,13 +84,13 @@ func TestGuardMiddlewareKinds(t *testing.T) {
 	offsite := func(c *fiber.Ctx) error { return c.Redirect("https://evil.example/", http.StatusFound) }
 	cached := func(c *fiber.Ctx) error { return c.Status(200).SendString("<li>from cache</li>") }
 	auth := basicauth.New(basicauth.Config{Users: map[string]string{"ann": "pw"}})
-	app := i8App(t, i8Setup{register: func(r *Registry) {
-		fn := func(c *fiber.Ctx, in i8In) (i8Out, error) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
+		fn := func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 			order = append(order, "fn")
 			if in.Title == "fail" {
-				return i8Out{}, ServerError("No.", http.StatusConflict)
+				return taskOut{}, ServerError("No.", http.StatusConflict)
 			}
-			return i8Out(in), nil
+			return taskOut(in), nil
 		}
 		RegisterOn(r, "around", fn, Guard(check("a"), around("m"), check("b")), Guard(around("n")), Render("frag"))
 		RegisterOn(r, "login", fn, Guard(toLogin))

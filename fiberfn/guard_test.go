@@ -20,9 +20,9 @@ type guardIn struct {
 func guardApp(t testing.TB) (*fiber.App, *atomic.Int64, *guardTrail) {
 	var calls atomic.Int64
 	trail := &guardTrail{}
-	fn := func(c *fiber.Ctx, in guardIn) (i8Out, error) {
+	fn := func(c *fiber.Ctx, in guardIn) (taskOut, error) {
 		calls.Add(1)
-		return i8Out{Title: in.Title}, nil
+		return taskOut{Title: in.Title}, nil
 	}
 	refuse := func(c *fiber.Ctx) error {
 		Response(c).InsertHeader("WWW-Authenticate", `Session realm="tasks"`)
@@ -43,14 +43,14 @@ func guardApp(t testing.TB) (*fiber.App, *atomic.Int64, *guardTrail) {
 			return nil
 		}
 	}
-	app := i8App(t, i8Setup{register: func(r *Registry) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
 		RegisterOn(r, "g_refuse", fn, Guard(refuse), Render("frag"))
 		RegisterOn(r, "g_login", fn, Guard(toLogin), Render("frag"))
 		RegisterOn(r, "g_order", fn, Guard(step("a", true), step("b", true)), Guard(step("c", false), step("d", true)), Render("frag"))
 		RegisterOn(r, "g_pass", fn, Guard(step("p", true)), Render("frag"))
-		validated := func(c *fiber.Ctx, in validatedIn) (i8Out, error) {
+		validated := func(c *fiber.Ctx, in validatedIn) (taskOut, error) {
 			calls.Add(1)
-			return i8Out{Title: in.Title}, nil
+			return taskOut{Title: in.Title}, nil
 		}
 		RegisterOn(r, "g_refuse_validated", validated, Guard(refuse))
 		RegisterOn(r, "g_pass_validated", validated, Guard(step("v", true)))

@@ -15,26 +15,26 @@ import (
 // noticeApp registers functions that notify, and the page that shows the
 // notice.
 func noticeApp(t testing.TB) *fiber.App {
-	return i8App(t, i8Setup{
+	return setupApp(t, appSetup{
 		register: func(r *Registry) {
-			RegisterOn(r, "n_add", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "n_add", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				Notify(c, "Task <"+in.Title+"> added.")
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, Render("frag"))
-			RegisterOn(r, "n_trigger", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "n_trigger", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				if err := htmx.Trigger(c, "taskAdded", 7); err != nil {
-					return i8Out{}, err
+					return taskOut{}, err
 				}
 				Notify(c, "Added.")
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, Render("frag"))
-			RegisterOn(r, "n_fail", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "n_fail", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				Notify(c, "Task added.")
-				return i8Out{}, ServerError("Disk full.", http.StatusInsufficientStorage)
+				return taskOut{}, ServerError("Disk full.", http.StatusInsufficientStorage)
 			}, Render("frag"))
-			RegisterOn(r, "n_redirect", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "n_redirect", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				Notify(c, "Saved.")
-				return i8Out(in), Redirect(c, "/tasks")
+				return taskOut(in), Redirect(c, "/tasks")
 			})
 		},
 		routes: func(app *fiber.App) {
@@ -85,7 +85,7 @@ func TestNoticeAcrossRedirect(t *testing.T) {
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge <= 0 {
 			t.Errorf("notice cookie %+v, want HttpOnly, SameSite=Lax, Path=/ and a lifetime", ck)
 		}
-		if _, ok := (signer{keys: [][]byte{i8Key}}).open(purposeNotice, clientOf(resp), time.Now(), ck.Value); !ok {
+		if _, ok := (signer{keys: [][]byte{signKey}}).open(purposeNotice, clientOf(resp), time.Now(), ck.Value); !ok {
 			t.Errorf("notice cookie %q is not signed for notices", ck.Value)
 		}
 		wantHeader(t, resp, "HX-Trigger", "")
@@ -160,16 +160,16 @@ func TestNoticePerCaller(t *testing.T) {
 func TestNoticeForged(t *testing.T) {
 	app := noticeApp(t)
 	value := base64.RawURLEncoding.EncodeToString([]byte("You won!"))
-	good := sealForTest(signer{keys: [][]byte{i8Key}}, purposeNotice, value)
+	good := sealForTest(signer{keys: [][]byte{signKey}}, purposeNotice, value)
 	other := signer{keys: [][]byte{[]byte("another key, 32 bytes or longer!")}}
 	tests := map[string]string{
 		"unsigned":           value,
 		"other key":          other.sign(purposeNotice, value),
-		"flash purpose":      signer{keys: [][]byte{i8Key}}.sign(purposeFlash, value),
+		"flash purpose":      signer{keys: [][]byte{signKey}}.sign(purposeFlash, value),
 		"value altered":      base64.RawURLEncoding.EncodeToString([]byte("You lost")) + good[strings.LastIndexByte(good, '.'):],
 		"signature altered":  alterSignature(good),
 		"signature dropped":  value + ".",
-		"not base64 payload": signer{keys: [][]byte{i8Key}}.sign(purposeNotice, "%%%"),
+		"not base64 payload": signer{keys: [][]byte{signKey}}.sign(purposeNotice, "%%%"),
 	}
 	for name, cookie := range tests {
 		t.Run(name, func(t *testing.T) {

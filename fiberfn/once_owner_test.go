@@ -190,13 +190,13 @@ func TestOnceStoreConfig(t *testing.T) {
 		})
 	}
 	var logs bytes.Buffer
-	New(Config{Registry: NewRegistry(), Keys: [][]byte{i8Key}, OnceStorage: newCountingStorage(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	New(Config{Registry: NewRegistry(), Keys: [][]byte{signKey}, OnceStorage: newCountingStorage(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if !strings.Contains(logs.String(), "cannot claim a key atomically") {
 		t.Errorf("no warning for a fiber.Storage: %q", logs.String())
 	}
 	logs.Reset()
 	p := &plugin{}
-	cfg := configDefault(Config{Keys: [][]byte{i8Key}, OnceStorage: &storageAndStore{OnceStore: NewMemoryOnceStore()}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	cfg := configDefault(Config{Keys: [][]byte{signKey}, OnceStorage: &storageAndStore{OnceStore: NewMemoryOnceStore()}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	p.once = newOnceStore(&cfg)
 	if _, ok := p.once.store.(*storageAndStore); !ok || logs.Len() != 0 {
 		t.Errorf("a fiber.Storage that is an OnceStore is wrapped (%T) or warned about (%q)", p.once.store, logs.String())
@@ -280,7 +280,7 @@ func TestClientCookie(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app := i8App(t, i8Setup{cfg: tt.cfg, routes: func(app *fiber.App) { app.Get("/p", page) }})
+			app := setupApp(t, appSetup{cfg: tt.cfg, routes: func(app *fiber.App) { app.Get("/p", page) }})
 			h := map[string]string{"Cookie": tt.cookie}
 			if tt.https {
 				h["X-Forwarded-Proto"] = "https"

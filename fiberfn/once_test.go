@@ -66,19 +66,19 @@ var _ fiber.Storage = (*countingStorage)(nil)
 // and a page rendering a form with a token for ?fn=.
 func onceApp(t testing.TB, cfg Config, delay time.Duration) (*fiber.App, *atomic.Int64) {
 	var runs atomic.Int64
-	app := i8App(t, i8Setup{
+	app := setupApp(t, appSetup{
 		cfg: cfg,
 		register: func(r *Registry) {
-			RegisterOn(r, "once_add", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "once_add", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				runs.Add(1)
 				time.Sleep(delay)
 				if in.Title == "" {
-					return i8Out{}, FieldErrors{"title": "Title is required."}
+					return taskOut{}, FieldErrors{"title": "Title is required."}
 				}
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, OnceOnly(), Render("frag"))
-			RegisterOn(r, "once_other", func(c *fiber.Ctx, in i8In) (i8Out, error) {
-				return i8Out(in), nil
+			RegisterOn(r, "once_other", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
+				return taskOut(in), nil
 			}, OnceOnly(), Render("frag"))
 		},
 		routes: func(app *fiber.App) {
@@ -276,7 +276,7 @@ func TestOnceFailedFirstCall(t *testing.T) {
 // reused with other values.
 func TestOnceRefused(t *testing.T) {
 	app, runs := onceApp(t, Config{}, 0)
-	sg := signer{keys: [][]byte{i8Key}}
+	sg := signer{keys: [][]byte{signKey}}
 	other := formToken(t, app, "once_other")
 	good := formToken(t, app, "once_add")
 	alter := func(s string, i int) string {

@@ -12,28 +12,28 @@ import (
 // does.
 func oobApp(t testing.TB) *fiber.App {
 	counts := fiber.Map{"Open": 3}
-	return i8App(t, i8Setup{
+	return setupApp(t, appSetup{
 		register: func(r *Registry) {
-			RegisterOn(r, "oob_toggle", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "oob_toggle", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				OutOfBand(c, "counts", counts)
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, Render("frag"))
-			RegisterOn(r, "oob_two", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "oob_two", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				OutOfBand(c, "commented", counts)
 				OutOfBand(c, "ownoob", counts)
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, Render("frag"))
-			RegisterOn(r, "oob_only", func(c *fiber.Ctx, in i8In) (struct{}, error) {
+			RegisterOn(r, "oob_only", func(c *fiber.Ctx, in taskIn) (struct{}, error) {
 				OutOfBand(c, "counts", counts)
 				return struct{}{}, nil
 			})
-			RegisterOn(r, "oob_fail", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "oob_fail", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				OutOfBand(c, "counts", counts)
-				return i8Out{}, ServerError("No such task.", http.StatusNotFound)
+				return taskOut{}, ServerError("No such task.", http.StatusNotFound)
 			}, Render("frag"))
-			RegisterOn(r, "oob_missing", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			RegisterOn(r, "oob_missing", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				OutOfBand(c, "no_such_template", counts)
-				return i8Out(in), nil
+				return taskOut(in), nil
 			}, Render("frag"))
 		},
 		routes: func(app *fiber.App) {

@@ -37,13 +37,13 @@ func pageApp(t testing.TB, renders *atomic.Int64) *fiber.App {
 		return searchOut{Q: in.Q, Rows: []string{"Joe " + in.Q, "Jo " + in.Q}}, nil
 	}
 	views := fstest.MapFS{}
-	for k, v := range i8Views {
+	for k, v := range callerViews {
 		views[k] = v
 	}
 	for k, v := range pageViews {
 		views[k] = v
 	}
-	return i8App(t, i8Setup{views: views, fiber: fiber.Config{ViewsLayout: "layouts/main"}, register: func(r *Registry) {
+	return setupApp(t, appSetup{views: views, fiber: fiber.Config{ViewsLayout: "layouts/main"}, register: func(r *Registry) {
 		RegisterOn(r, "search", search, Route("/search"), Method("GET"), Render("search_rows"), Page("search_page"))
 		RegisterOn(r, "search_other", search, Route("/search/other"), Method("GET"), Render("search_rows"), Page("search_page", "layouts/other"))
 		RegisterOn(r, "search_versioned", func(c *fiber.Ctx, in searchIn) (searchOut, error) {
@@ -76,7 +76,7 @@ func TestGetPage(t *testing.T) {
 	page := `<html><body><h1>Search</h1><ul id="results"><li>Joe joe</li><li>Jo joe</li></ul></body></html>`
 	rows := `<li>Joe joe</li><li>Jo joe</li>`
 	etags := map[string]string{}
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		t.Run(k.name, func(t *testing.T) {
 			r := k.request(http.MethodGet, "/search?q=joe")
 			if k.jsonBody {
@@ -190,11 +190,11 @@ func TestGetPageValidators(t *testing.T) {
 		t.Errorf("no-store with If-None-Match: %d, want 200", resp.StatusCode)
 	}
 	// Middleware in front that sets no-store (as the demo does) wins too.
-	ns := i8App(t, i8Setup{before: []fiber.Handler{func(c *fiber.Ctx) error {
+	ns := setupApp(t, appSetup{before: []fiber.Handler{func(c *fiber.Ctx) error {
 		c.Set("Cache-Control", "no-store")
 		return c.Next()
 	}}, register: func(r *Registry) {
-		RegisterOn(r, "g", func(c *fiber.Ctx, in struct{}) (i8Out, error) { return i8Out{Title: "x"}, nil }, Method("GET"), Render("frag"))
+		RegisterOn(r, "g", func(c *fiber.Ctx, in struct{}) (taskOut, error) { return taskOut{Title: "x"}, nil }, Method("GET"), Render("frag"))
 	}})
 	resp, _ = do(t, ns, req{method: "GET", path: "/api/g", headers: map[string]string{"HX-Request": "true", "If-None-Match": "*"}})
 	if resp.StatusCode != 200 || resp.Header.Get("ETag") != "" || resp.Header.Get("Cache-Control") != "no-store" {

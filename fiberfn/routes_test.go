@@ -22,20 +22,20 @@ type routeIn struct {
 // POST /m with a DELETE reachable by method override.
 func routeApp(t testing.TB) *fiber.App {
 	t.Helper()
-	echo := func(c *fiber.Ctx, in routeIn) (i8Out, error) {
-		return i8Out{Title: fmt.Sprintf("%s %d %s", c.Method(), in.ID, in.Title)}, nil
+	echo := func(c *fiber.Ctx, in routeIn) (taskOut, error) {
+		return taskOut{Title: fmt.Sprintf("%s %d %s", c.Method(), in.ID, in.Title)}, nil
 	}
-	return i8App(t, i8Setup{register: func(r *Registry) {
+	return setupApp(t, appSetup{register: func(r *Registry) {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 			RegisterOn(r, "r_"+strings.ToLower(m), echo, Route("/r/:id"), Method(m), Render("frag"))
 		}
-		RegisterOn(r, "c_create", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out{Title: "created " + in.Title}, nil },
+		RegisterOn(r, "c_create", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut{Title: "created " + in.Title}, nil },
 			Route("/c"), Render("frag"))
 		RegisterOn(r, "c_delete", echo, Route("/c/:id"), Method("DELETE"), Render("frag"))
-		RegisterOn(r, "m_post", func(c *fiber.Ctx, in i8In) (i8Out, error) { return i8Out{Title: "posted " + in.Title}, nil },
+		RegisterOn(r, "m_post", func(c *fiber.Ctx, in taskIn) (taskOut, error) { return taskOut{Title: "posted " + in.Title}, nil },
 			Route("/m"), Render("frag"))
-		RegisterOn(r, "m_delete", func(c *fiber.Ctx, in i8In) (i8Out, error) {
-			return i8Out{Title: c.Method() + " " + in.Title}, nil
+		RegisterOn(r, "m_delete", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
+			return taskOut{Title: c.Method() + " " + in.Title}, nil
 		}, Route("/m"), Method("DELETE", "PUT"), Render("frag"))
 	}, routes: func(app *fiber.App) {
 		app.Get("/c", func(c *fiber.Ctx) error { return c.SendString("the contacts page") })
@@ -48,7 +48,7 @@ func routeApp(t testing.TB) *fiber.App {
 // form, or fetch) makes for method: GET and DELETE carry the values in the
 // query string (htmx 2 and htmx 4 alike; htmx 2 still sends the form
 // Content-Type with an empty body), the others in the body.
-func valuesWhereHTMXSends(k i8Caller, method, path string) req {
+func valuesWhereHTMXSends(k callerCase, method, path string) req {
 	r := k.request(http.MethodPost, path)
 	r.method = method
 	if method == http.MethodGet || method == http.MethodDelete {
@@ -67,7 +67,7 @@ func valuesWhereHTMXSends(k i8Caller, method, path string) req {
 func TestRouteMethods(t *testing.T) {
 	app := routeApp(t)
 	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		for _, k := range i8Callers {
+		for _, k := range allCallers {
 			t.Run(method+"/"+k.name, func(t *testing.T) {
 				resp, body := do(t, app, valuesWhereHTMXSends(k, method, "/r/7"))
 				checkVary(t, resp)
@@ -77,7 +77,7 @@ func TestRouteMethods(t *testing.T) {
 					if resp.StatusCode != 200 {
 						t.Fatalf("status %d %q", resp.StatusCode, body)
 					}
-					wantJSON(t, body, i8Out{Title: want})
+					wantJSON(t, body, taskOut{Title: want})
 				case k.kind == htmxPartial:
 					if resp.StatusCode != 200 || body != `<li class="task">`+want+`</li>` {
 						t.Errorf("got %d %q, want the fragment of %q", resp.StatusCode, body, want)
@@ -128,7 +128,7 @@ func TestRouteValuesAsHTMXSendsThem(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("fetch PATCH with JSON: %d %q", resp.StatusCode, body)
 	}
-	wantJSON(t, body, i8Out{Title: "PATCH 7 milk"})
+	wantJSON(t, body, taskOut{Title: "PATCH 7 milk"})
 }
 
 // TestMethodOverride checks the _method field: a same-origin form post
@@ -170,7 +170,7 @@ func TestMethodOverride(t *testing.T) {
 				t.Fatalf("status %d %q, want %d", resp.StatusCode, body, tt.status)
 			}
 			if tt.status == 200 {
-				wantJSON(t, body, i8Out{Title: tt.want})
+				wantJSON(t, body, taskOut{Title: tt.want})
 			} else if !strings.Contains(body, tt.want) {
 				t.Errorf("body %q lacks %q", body, tt.want)
 			}
@@ -182,7 +182,7 @@ func TestMethodOverride(t *testing.T) {
 		t.Errorf("GET with _method: %d %q, want the page", resp.StatusCode, body)
 	}
 	// The trusted origins of Config do not extend to method override.
-	trusted := i8App(t, i8Setup{cfg: Config{TrustedOrigins: []string{"https://partner.example"}}, register: func(r *Registry) {
+	trusted := setupApp(t, appSetup{cfg: Config{TrustedOrigins: []string{"https://partner.example"}}, register: func(r *Registry) {
 		RegisterOn(r, "d", func(c *fiber.Ctx, in struct{}) (string, error) { return c.Method(), nil }, Route("/d"), Method("POST", "DELETE"))
 	}})
 	partner := withHeaders(formCT, "Sec-Fetch-Site", "cross-site", "Origin", "https://partner.example", "Accept", "application/json")
@@ -239,7 +239,7 @@ func TestRouteParams(t *testing.T) {
 	type fileIn struct {
 		Path string `params:"*"`
 	}
-	app := i8App(t, i8Setup{register: func(r *Registry) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
 		RegisterOn(r, "by_id", func(c *fiber.Ctx, in routeIn) (int, error) { return in.ID, nil }, Route("/n/:id"), ReadOnly())
 		RegisterOn(r, "by_slug", func(c *fiber.Ctx, in slugIn) (string, error) { return in.Slug + "|" + in.Tab, nil }, Route("/s/:slug/:tab?"), ReadOnly())
 		RegisterOn(r, "by_file", func(c *fiber.Ctx, in fileIn) (string, error) { return in.Path, nil }, Route("/f/*"), ReadOnly())
@@ -273,7 +273,7 @@ func TestRouteParams(t *testing.T) {
 		})
 	}
 	// A bad value is answered in each caller's shape, naming the field.
-	for _, k := range i8Callers {
+	for _, k := range allCallers {
 		t.Run("bad value/"+k.name, func(t *testing.T) {
 			r := k.request(http.MethodPost, "/n/abc")
 			resp, body := do(t, app, r)
@@ -309,7 +309,7 @@ func TestURL(t *testing.T) {
 		P string `params:"*"`
 	}, string]
 	reg := NewRegistry()
-	app := i8App(t, i8Setup{register: func(r *Registry) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
 		reg = r
 		echo = RegisterOn(r, "echo", func(c *fiber.Ctx, in echoIn) (string, error) { return in.A + "|" + in.B, nil },
 			Route("/e/:a/x-:b"), ReadOnly())

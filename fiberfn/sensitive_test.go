@@ -68,7 +68,7 @@ type sensitiveIn struct {
 // TestSensitiveNotCarried checks that a failed plain post carries back the
 // ordinary fields and none of the sensitive ones, Sensitive's included.
 func TestSensitiveNotCarried(t *testing.T) {
-	app := i8App(t, i8Setup{register: func(r *Registry) {
+	app := setupApp(t, appSetup{register: func(r *Registry) {
 		RegisterOn(r, "signup", func(c *fiber.Ctx, in sensitiveIn) (struct{}, error) {
 			return struct{}{}, ServerError("Name taken.", http.StatusConflict)
 		}, Sensitive("nickname"))

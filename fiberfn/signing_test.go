@@ -20,18 +20,18 @@ var (
 // signingApp registers s_add, whose empty title is a field error, and the
 // page /edit that shows its form state (s_add.Form) as "message|title".
 func signingApp(t testing.TB, cfg Config, fc fiber.Config) *fiber.App {
-	var add *Fn[i8In, i8Out]
-	return i8App(t, i8Setup{
+	var add *Fn[taskIn, taskOut]
+	return setupApp(t, appSetup{
 		cfg:   cfg,
 		fiber: fc,
 		register: func(r *Registry) {
-			add = RegisterOn(r, "s_add", func(c *fiber.Ctx, in i8In) (i8Out, error) {
+			add = RegisterOn(r, "s_add", func(c *fiber.Ctx, in taskIn) (taskOut, error) {
 				Response(c).SetCookie(&fiber.Cookie{Name: "fn_cookie", Value: "1"})
 				if in.Title == "" {
-					return i8Out{}, FieldErrors{"title": "Title is required."}
+					return taskOut{}, FieldErrors{"title": "Title is required."}
 				}
 				Notify(c, "Added.")
-				return i8Out(in), nil
+				return taskOut(in), nil
 			})
 		},
 		routes: func(app *fiber.App) {
@@ -261,14 +261,14 @@ func TestFlashCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var long string
-			app := i8App(t, i8Setup{cfg: tt.cfg, fiber: tt.fc, register: func(r *Registry) {
-				RegisterOn(r, "cap_fields", func(c *fiber.Ctx, in i8In) (struct{}, error) {
+			app := setupApp(t, appSetup{cfg: tt.cfg, fiber: tt.fc, register: func(r *Registry) {
+				RegisterOn(r, "cap_fields", func(c *fiber.Ctx, in taskIn) (struct{}, error) {
 					return struct{}{}, fields
 				}, BodyLimit(4<<20))
-				RegisterOn(r, "cap_message", func(c *fiber.Ctx, in i8In) (struct{}, error) {
+				RegisterOn(r, "cap_message", func(c *fiber.Ctx, in taskIn) (struct{}, error) {
 					return struct{}{}, ServerError("Too long: "+huge, http.StatusBadRequest)
 				}, BodyLimit(4<<20))
-				RegisterOn(r, "cap_notice", func(c *fiber.Ctx, in i8In) (struct{}, error) {
+				RegisterOn(r, "cap_notice", func(c *fiber.Ctx, in taskIn) (struct{}, error) {
 					Notify(c, "Done: "+strings.Repeat("é", 50<<10))
 					return struct{}{}, nil
 				}, BodyLimit(4<<20))

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -36,18 +37,25 @@ type demoRow struct {
 	expect  expect
 	cookies bool // rotate over the seeded users' sessions
 	login   bool // the login row: its own pinning
+	// perTask names rows that act on the seeded tasks of each session's
+	// user ("toggle", "delete"): they send a fixed list of requests
+	// (taskRequests) instead of wrk's load for the row's duration, since a
+	// delete uses up its task.
+	perTask string
 }
 
 func demoRows() []demoRow {
 	browser := []string{"Sec-Fetch-Site: same-origin"}
 	htmx := append([]string{"HX-Request: true"}, browser...)
 	return []demoRow{
-		{name: "GET / (100 tasks)", load: load{Method: "GET", Path: "/"}, cookies: true,
+		{name: "GET /", load: load{Method: "GET", Path: "/"}, cookies: true,
 			expect: expect{status: 200, contains: `id="task-list"`}},
 		// add_task is once-only: every request carries its own
 		// Idempotency-Key, as a form carries its own token.
 		{name: "add task (htmx)", load: load{Method: "POST", Path: "/api/add_task", Body: "title=Benchmark+task&filter=", Headers: htmx, Unique: []string{"Idempotency-Key"}}, cookies: true,
 			expect: expect{status: 200, contains: "Benchmark task"}},
+		{name: "toggle task (htmx)", load: load{Method: "POST", Path: "/api/toggle_task", Headers: htmx}, cookies: true, perTask: "toggle"},
+		{name: "delete task (htmx)", load: load{Method: "POST", Path: "/api/delete_task", Headers: htmx}, cookies: true, perTask: "delete"},
 		{name: "add task (plain, 302)", load: load{Method: "POST", Path: "/api/add_task", Body: "title=Benchmark+task&filter=", Headers: browser, Unique: []string{"Idempotency-Key"}}, cookies: true,
 			expect: expect{status: 302, header: "Location", value: "/"}},
 		{name: fmt.Sprintf("login (bcrypt cost %d)", bcrypt.DefaultCost), login: true,
@@ -77,7 +85,8 @@ func runDemo(args []string) error {
 	loginGen := fs.String("login-gen-cpus", "1", "taskset CPU list for wrk in the login row")
 	loginConns := fs.Int("login-c", 4, "wrk connections in the login row (bcrypt makes every login take tens of ms; with -c 50 on one core the first logins would finish only after seconds)")
 	users := fs.Int("users", 500, "seeded users whose sessions the load rotates over (more users: each list grows less during a row)")
-	tasks := fs.Int("tasks", 100, "tasks seeded for every user")
+	tasks := fs.String("tasks", "100", "tasks seeded for every user; several comma-separated sizes (100,10000,100000) run one after the other and are shown side by side")
+	fixed := fs.Int("fixed", 4000, "requests of the toggle and delete rows (a fixed list; a delete row deletes at most half of each user's tasks)")
 	bins := fs.String("bins", "", "demo binaries to compare, name=path,... (default: build ./demo); the ratios compare each with the first")
 	rowsFlag := fs.String("rows", "", "run only the rows whose names contain one of these comma-separated words (default: all)")
 	if err := fs.Parse(args); err != nil {
@@ -116,30 +125,6 @@ func runDemo(args []string) error {
 		binaries = []binary{{"demo", p}}
 	}
 
-	dbPath := filepath.Join(c.dir, "bench.db")
-	fmt.Fprintf(os.Stderr, "seeding %d users x %d tasks into %s\n", *users, *tasks, dbPath)
-	seed, err := seedDemo(dbPath, *users, *tasks)
-	if err != nil {
-		return err
-	}
-	defer seed.db.Close()
-
-	// Log every load user in once; sessions live in the database, so
-	// they hold across the restarts of every row and every binary.
-	srv, err := startServer(c.dir, binaries[0].path, []string{"-addr", "ADDR", "-db", dbPath, "-trusted-proxies", trustedLoopback}, "all", 0)
-	if err != nil {
-		return err
-	}
-	cookies, err := logIn(srv.base(), seed.usernames)
-	srv.stop()
-	if err != nil {
-		return err
-	}
-	cookieFile := filepath.Join(c.dir, "cookies.txt")
-	if err := os.WriteFile(cookieFile, []byte(strings.Join(cookies, "\n")+"\n"), 0o644); err != nil {
-		return err
-	}
-
 	rows := demoRows()
 	if *rowsFlag != "" {
 		var keep []demoRow
@@ -153,52 +138,140 @@ func runDemo(args []string) error {
 		}
 		rows = keep
 	}
-	type cell struct {
-		runs       []wrkResult
-		rss        int64
-		size       int
-		tasksAfter float64
+	var sizes []int
+	for _, f := range strings.Split(*tasks, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 2 {
+			return fmt.Errorf("-tasks: %q is not a number of tasks (at least 2)", f)
+		}
+		sizes = append(sizes, n)
 	}
-	cells := map[string]*cell{}
+	d := &demoBench{c: &c, rows: rows, binaries: binaries, users: *users, fixed: *fixed,
+		serverCPUs: *serverCPUs, gomaxprocs: *gomaxprocs, loginCPUs: *loginCPUs, loginGen: *loginGen, loginConns: *loginConns,
+		cells: map[string]*demoCell{}}
+	for _, n := range sizes {
+		if err := d.runSize(n); err != nil {
+			return err
+		}
+		d.printSize(n)
+	}
+	if len(sizes) > 1 {
+		d.printSizes(sizes)
+	}
+	return nil
+}
+
+// demoBench is one run of the demo benchmark: its rows and binaries over
+// one or more list sizes.
+type demoBench struct {
+	c                               *common
+	rows                            []demoRow
+	binaries                        []binary
+	users, fixed                    int
+	serverCPUs, loginCPUs, loginGen string
+	gomaxprocs, loginConns          int
+	cells                           map[string]*demoCell // by size|row|binary
+}
+
+// demoCell is what the runs of one row, binary and list size measured.
+type demoCell struct {
+	runs       []wrkResult
+	rss        int64
+	size       int
+	tasksAfter float64
+}
+
+func (d *demoBench) cell(n int, row, bin string) *demoCell {
+	key := fmt.Sprintf("%d|%s|%s", n, row, bin)
+	if d.cells[key] == nil {
+		d.cells[key] = &demoCell{}
+	}
+	return d.cells[key]
+}
+
+// runSize seeds a database whose users hold n tasks each and runs every
+// row on it.
+func (d *demoBench) runSize(n int) error {
+	c := d.c
+	dbPath := filepath.Join(c.dir, fmt.Sprintf("bench-%d.db", n))
+	fmt.Fprintf(os.Stderr, "seeding %d users x %d tasks into %s\n", d.users, n, dbPath)
+	seed, err := seedDemo(dbPath, d.users, n)
+	if err != nil {
+		return err
+	}
+	defer seed.db.Close()
+
+	// Log every load user in once; sessions live in the database, so
+	// they hold across the restarts of every row and every binary.
+	srvArgs := []string{"-addr", "ADDR", "-db", dbPath, "-trusted-proxies", trustedLoopback,
+		// The load writes far more than one person would: no write
+		// limit, no quota.
+		"-write-limit", "1000000000/1m", "-task-quota", "100000000"}
+	srv, err := startServer(c.dir, d.binaries[0].path, srvArgs, "all", 0)
+	if err != nil {
+		return err
+	}
+	cookies, err := logIn(srv.base(), seed.usernames)
+	srv.stop()
+	if err != nil {
+		return err
+	}
+	cookieFile := filepath.Join(c.dir, "cookies.txt")
+	if err := os.WriteFile(cookieFile, []byte(strings.Join(cookies, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+
 	for run := 0; run < c.runs; run++ {
-		for _, row := range rows {
-			for _, bin := range binaries {
-				key := row.name + "|" + bin.name
-				if cells[key] == nil {
-					cells[key] = &cell{}
-				}
-				cpus, procs, gen := *serverCPUs, *gomaxprocs, ""
+		for _, row := range d.rows {
+			for _, bin := range d.binaries {
+				cpus, procs, gen := d.serverCPUs, d.gomaxprocs, ""
 				if row.login {
-					cpus, procs, gen = *loginCPUs, 1, *loginGen
+					cpus, procs, gen = d.loginCPUs, 1, d.loginGen
 				}
-				srvArgs := []string{"-addr", "ADDR", "-db", dbPath, "-trusted-proxies", trustedLoopback}
+				args := srvArgs
 				if c.profile != "" && run == 0 {
-					srvArgs = append(srvArgs, "-cpuprofile", filepath.Join(c.profile, "demo-"+slug(row.name)+".pprof"))
+					args = append(append([]string{}, srvArgs...), "-cpuprofile", filepath.Join(c.profile, fmt.Sprintf("demo-%d-%s.pprof", n, slug(row.name))))
 				}
-				srv, err := startServer(c.dir, bin.path, srvArgs, cpus, procs)
+				srv, err := startServer(c.dir, bin.path, args, cpus, procs)
 				if err != nil {
 					return err
 				}
-				l := row.load
-				firstCookie := ""
-				if row.cookies {
-					l.Cookies, firstCookie = cookieFile, cookies[0]
-				}
-				size, err := verify(srv.base(), l, firstCookie, row.expect)
-				if err != nil {
-					srv.stop()
-					return fmt.Errorf("%s, %s: %w", row.name, bin.name, err)
-				}
-				w := *c.wrk
-				if gen != "" {
-					w.cpus = gen
-				}
-				conns, timeout := 0, time.Duration(0)
-				if row.login {
-					conns, timeout = *loginConns, 30*time.Second
-				}
+				var res wrkResult
+				var size int
 				cpu0, _ := srv.cpuTime()
-				res, err := w.run(srv.base(), l, conns, timeout)
+				if row.perTask != "" {
+					reqs, restore, err := seed.taskRequests(row.perTask, cookies, d.fixed)
+					if err == nil {
+						res, size, err = runFixed(srv.base(), row.load.Path, row.load.Headers, reqs, c.connections)
+						if rerr := restore(); err == nil {
+							err = rerr
+						}
+					}
+					if err != nil {
+						srv.stop()
+						return fmt.Errorf("%s, %s: %w", row.name, bin.name, err)
+					}
+				} else {
+					l := row.load
+					firstCookie := ""
+					if row.cookies {
+						l.Cookies, firstCookie = cookieFile, cookies[0]
+					}
+					size, err = verify(srv.base(), l, firstCookie, row.expect)
+					if err != nil {
+						srv.stop()
+						return fmt.Errorf("%s, %s: %w", row.name, bin.name, err)
+					}
+					w := *c.wrk
+					if gen != "" {
+						w.cpus = gen
+					}
+					conns, timeout := 0, time.Duration(0)
+					if row.login {
+						conns, timeout = d.loginConns, 30*time.Second
+					}
+					res, err = w.run(srv.base(), l, conns, timeout)
+				}
 				res.CPUPerReq = cpuPerReq(srv, cpu0, res.Requests)
 				rss, _ := srv.peakRSS()
 				if stopErr := srv.stop(); err == nil && stopErr != nil {
@@ -211,9 +284,9 @@ func runDemo(args []string) error {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "run %d  %-26s %-10s %9s req/s  p50 %-9s p99 %-9s CPU/req %-9s %s  %d B  %.0f tasks/user at the end\n",
-					run+1, row.name, bin.name, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtDur(res.CPUPerReq), fmtMB(rss), size, after)
-				cl := cells[key]
+				fmt.Fprintf(os.Stderr, "%d tasks, run %d  %-26s %-10s %9s req/s  p50 %-9s p99 %-9s CPU/req %-9s %s  %d B  %.0f tasks/user at the end, %d errors\n",
+					n, run+1, row.name, bin.name, fmtRPS(res.RPS), fmtDur(res.P50), fmtDur(res.P99), fmtDur(res.CPUPerReq), fmtMB(rss), size, after, res.Errors)
+				cl := d.cell(n, row.name, bin.name)
 				cl.runs = append(cl.runs, res)
 				cl.rss = max(cl.rss, rss)
 				cl.size = size
@@ -221,43 +294,89 @@ func runDemo(args []string) error {
 			}
 		}
 	}
+	return nil
+}
 
-	fmt.Printf("### Demo over the wire\n\n")
+// printSize prints the table of one list size.
+func (d *demoBench) printSize(n int) {
+	c := d.c
+	fmt.Printf("### Demo over the wire, %d tasks per user\n\n", n)
 	fmt.Printf("Machine: %s.\n", machine())
 	fmt.Printf("%d users with %d tasks each; the load rotates over their sessions. `wrk -t%d -c%d -d%s`, %d run(s) per row, medians. "+
+		"Toggle and delete send a fixed list of %d requests over %d connections instead (a delete uses up its task; the deleted tasks are put back after the row). "+
 		"Demo on CPUs %s (GOMAXPROCS %s), wrk on CPUs %s; the login row: %d connections, demo on CPU %s with GOMAXPROCS=1, wrk on CPU %s. "+
 		"Tasks added during a row are deleted before the next.\n\n",
-		*users, *tasks, c.threads, c.connections, c.duration, c.runs, *serverCPUs, orDefault(*gomaxprocs), c.genCPUs, *loginConns, *loginCPUs, *loginGen)
+		d.users, n, c.threads, c.connections, c.duration, c.runs, d.fixed, c.connections, d.serverCPUs, orDefault(d.gomaxprocs), c.genCPUs, d.loginConns, d.loginCPUs, d.loginGen)
 	fmt.Printf("| request | binary | req/s | p50 | p99 | CPU/req | peak RSS | answer | tasks/user at end | errors |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, row := range rows {
-		for _, bin := range binaries {
-			cl := cells[row.name+"|"+bin.name]
+	for _, row := range d.rows {
+		for _, bin := range d.binaries {
+			cl := d.cell(n, row.name, bin.name)
 			m := median(cl.runs)
 			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f | %d |\n", row.name, bin.name, fmtRPS(m.RPS), fmtDur(m.P50), fmtDur(m.P99),
 				fmtDur(m.CPUPerReq), fmtMB(cl.rss), fmtBytes(cl.size), cl.tasksAfter, m.Errors)
 		}
 	}
 	fmt.Println()
-	if len(binaries) > 1 {
-		first := binaries[0]
+	if len(d.binaries) > 1 {
+		first := d.binaries[0]
 		fmt.Printf("Against %s: req/s ratio (binary ÷ %s) and, in parentheses, CPU per request ratio (%s ÷ binary); above 1 is better. "+
 			"Each ratio is taken within a run, then the median over runs.\n\n| request |", first.name, first.name, first.name)
-		for _, bin := range binaries[1:] {
+		for _, bin := range d.binaries[1:] {
 			fmt.Printf(" %s |", bin.name)
 		}
-		fmt.Printf("\n|---|%s\n", strings.Repeat("---:|", len(binaries)-1))
-		for _, row := range rows {
-			ref := cells[row.name+"|"+first.name].runs
+		fmt.Printf("\n|---|%s\n", strings.Repeat("---:|", len(d.binaries)-1))
+		for _, row := range d.rows {
+			ref := d.cell(n, row.name, first.name).runs
 			fmt.Printf("| %s |", row.name)
-			for _, bin := range binaries[1:] {
-				other := cells[row.name+"|"+bin.name].runs
+			for _, bin := range d.binaries[1:] {
+				other := d.cell(n, row.name, bin.name).runs
 				fmt.Printf(" %.2fx (%.2fx) |", pairedRatio(other, ref, rpsRatio), pairedRatio(other, ref, cpuRatio))
 			}
 			fmt.Println()
 		}
 		fmt.Println()
 	}
-	return nil
+}
+
+// printSizes prints the sizes side by side: every row's answer and CPU
+// per request at each list size, and the ratio of the largest to the
+// smallest (the cost that grows with the list), then the peak RSS.
+func (d *demoBench) printSizes(sizes []int) {
+	for _, bin := range d.binaries {
+		fmt.Printf("### Cost by list size (%s)\n\n| request |", bin.name)
+		for _, n := range sizes {
+			fmt.Printf(" %d tasks: answer, CPU/req, p99 |", n)
+		}
+		fmt.Printf(" %d ÷ %d: answer, CPU |\n|---|%s---:|\n", sizes[len(sizes)-1], sizes[0], strings.Repeat("---:|", len(sizes)))
+		for _, row := range d.rows {
+			fmt.Printf("| %s |", row.name)
+			for _, n := range sizes {
+				cl := d.cell(n, row.name, bin.name)
+				m := median(cl.runs)
+				fmt.Printf(" %s, %s, %s |", fmtBytes(cl.size), fmtDur(m.CPUPerReq), fmtDur(m.P99))
+			}
+			lo, hi := d.cell(sizes[0], row.name, bin.name), d.cell(sizes[len(sizes)-1], row.name, bin.name)
+			fmt.Printf(" %.2fx, %.2fx |\n", ratio(float64(hi.size), float64(lo.size)),
+				ratio(float64(median(hi.runs).CPUPerReq), float64(median(lo.runs).CPUPerReq)))
+		}
+		fmt.Printf("| peak RSS |")
+		for _, n := range sizes {
+			var rss int64
+			for _, row := range d.rows {
+				rss = max(rss, d.cell(n, row.name, bin.name).rss)
+			}
+			fmt.Printf(" %s |", fmtMB(rss))
+		}
+		fmt.Printf(" |\n\n")
+	}
+}
+
+// ratio is a ÷ b, or 0 when b is 0.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 func orDefault(n int) string {
@@ -281,6 +400,10 @@ type seeded struct {
 	maxTaskID int64
 	userIDs   string // "1,2,3", for SQL
 	postgres  bool   // db is PostgreSQL (seedPostgres), else SQLite
+	// ranges holds the first and last seeded task id of every user, in
+	// the order of usernames (each user's tasks are seeded in one run).
+	ranges       [][2]int64
+	tasksPerUser int64
 }
 
 // seedDemo creates the demo's database at path with users (each with
@@ -339,6 +462,17 @@ func seedDemo(path string, users, tasks int) (*seeded, error) {
 	}
 	if err := db.QueryRow(`SELECT coalesce(max(id), 0) FROM tasks`).Scan(&s.maxTaskID); err != nil {
 		return nil, err
+	}
+	s.tasksPerUser = int64(tasks)
+	for _, id := range ids {
+		var r [2]int64
+		if err := db.QueryRow(`SELECT min(id), max(id) FROM tasks WHERE user_id = ?`, id).Scan(&r[0], &r[1]); err != nil {
+			return nil, err
+		}
+		if r[1]-r[0]+1 != int64(tasks) {
+			return nil, fmt.Errorf("the tasks of user %s are not seeded in one run of ids", id)
+		}
+		s.ranges = append(s.ranges, r)
 	}
 	return s, nil
 }
