@@ -232,8 +232,12 @@ func TestDemoImportJob(t *testing.T) {
 }
 
 // TestDemoImportEveryCaller: a 5,000-line import for every caller, on
-// SQLite and on PostgreSQL: all of it is saved, once.
+// SQLite and on PostgreSQL: all of it is saved, once. Skipped under
+// -short (40,000 rows).
 func TestDemoImportEveryCaller(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 5,000-line import per caller and database; run without -short")
+	}
 	t.Parallel()
 	for _, db := range importDatabases {
 		t.Run(db.name, func(t *testing.T) {
