@@ -82,7 +82,7 @@ func TestBrowserOfflineAdd(t *testing.T) {
 			b.offline()
 			b.run("click a toggle", chromedp.Click(chromedp.CSS(milk+toggleSel)))
 			b.waitFor("the failure bar", `document.querySelector("#failure p")?.textContent.includes("Could not reach the server") ?? false`)
-			b.waitFor("the row's buttons enabled again", `![...document.querySelectorAll(`+jsQuote(milk+" button")+`)].some(b => b.disabled)`)
+			b.waitFor("the row's buttons available again", `![...document.querySelectorAll(`+jsQuote(milk+" button")+`)].some(b => b.disabled || b.hasAttribute("aria-disabled"))`)
 			if got := b.attr(milk+toggleSel, "aria-pressed"); got != "false" {
 				t.Errorf("the toggle shows aria-pressed=%q after the failed request", got)
 			}
@@ -154,7 +154,7 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 			t.Parallel()
 			d, b := openDemo(t, mode)
 			b.signup("alice", secretPassword)
-			seedTasks(t, d, "alice", "One", "Two", "Three", "Four")
+			seedTasks(t, d, "alice", "Four", "Three", "Two", "One") // shown newest first: One to Four
 			b.open("/")
 			one, two, three, four := b.task("One"), b.task("Two"), b.task("Three"), b.task("Four")
 
@@ -175,8 +175,9 @@ func TestBrowserFocusAfterSwaps(t *testing.T) {
 				t.Errorf("Two's toggle has aria-pressed=%q after the toggle", got)
 			}
 
+			// The list is newest first: Four, Three, Two, One.
 			activate(two + deleteSel)
-			b.waitFocus(three + toggleSel)
+			b.waitFocus(one + toggleSel)
 			b.waitFor("the delete announcement", `document.querySelector("#live").textContent === "Deleted: Two"`)
 
 			activate(four + deleteSel)
@@ -413,11 +414,16 @@ func TestBrowserStaleError(t *testing.T) {
 			t.Parallel()
 			d, b := openDemo(t, mode)
 			b.signup("alice", secretPassword)
-			seedTasks(t, d, "alice", "Gone elsewhere", "Still here")
+			seedTasks(t, d, "alice", "Gone elsewhere", "Still here", "Neighbour")
 			b.open("/")
 			gone := b.task("Gone elsewhere")
 			stored := d.tasks("alice")
 			if err := d.App.Store.DeleteTask(d.userID("alice"), stored[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			// A neighbour changed elsewhere too, unannounced (straight in
+			// the store): the 404's answer makes the page refetch it.
+			if _, err := d.App.Store.RenameTaskRow(d.userID("alice"), stored[2].ID, "Neighbour, renamed elsewhere"); err != nil {
 				t.Fatal(err)
 			}
 			if want := "#task-" + strconv.FormatInt(stored[0].ID, 10); want != gone {
@@ -433,6 +439,13 @@ func TestBrowserStaleError(t *testing.T) {
 			}
 			if b.exists(gone) {
 				t.Errorf("the stale row %s is still shown after the 404", gone)
+			}
+			// The counts are corrected, the neighbour refetched.
+			b.waitShown(func(ts []shownTask) bool {
+				return slices.Contains(titlesOf(ts), "Neighbour, renamed elsewhere")
+			}, "the neighbour renamed elsewhere")
+			if got, want := b.shownCounts(), storedCounts(t, d, d.userID("alice")); got != want {
+				t.Errorf("after the 404 the counts show %s, the database %s", got, want)
 			}
 
 			b.addTask("Next thing")

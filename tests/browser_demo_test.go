@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,7 +105,9 @@ func openDemoWith(t *testing.T, mode browserMode, appOpts app.Options, opts ...b
 }
 
 // watchConsole collects what the pages write to the console and, when
-// the test ends, logs it; an uncaught exception fails the test.
+// the test ends, logs it; an uncaught exception fails the test, and so
+// does an error or a warning that htmx logs (a selector that matches
+// nothing, a swap that failed...), unless it is one of expectedHTMXLogs.
 func watchConsole(t *testing.T, ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	var (
@@ -128,13 +131,64 @@ func watchConsole(t *testing.T, ctx context.Context) {
 		cancel()
 		<-done
 		for _, m := range msgs {
-			if m.IsException() {
+			switch {
+			case m.IsException():
 				t.Errorf("browser console: uncaught %s (%s:%d)", m.Text, m.URL, m.Line)
-			} else {
+			case htmxComplaint(m):
+				t.Errorf("browser console: htmx %s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line)
+			default:
 				t.Logf("browser console: %s: %s (%s)", m.Type, m.Text, m.URL)
 			}
 		}
 	})
+}
+
+// expectedHTMXLogs are the errors htmx logs for failures that the demo
+// expects and handles, each a prefix of the console text (read from
+// htmx's sources: htmx 2 logs the error of every error event it fires,
+// htmx 4 the error of htmx:error):
+//
+//   - "Response Status Error Code": htmx 2's htmx:responseError, an
+//     error answer (a wrong password, a throttled form, a field error, a
+//     task deleted elsewhere) that htmx swaps in or app.js shows;
+//   - "htmx:afterRequest,", "htmx:sendError", "htmx:sendAbort",
+//     "htmx:timeout": htmx 2, a request that failed on the network
+//     (offline) or was cut;
+//   - "[object Event]": htmx 2's SSE extension (htmx:sseError, whose
+//     error is the EventSource's error event), a live stream that the
+//     server ended (a logout) or that lost the network; it reconnects;
+//   - "htmx: htmx:error: Failed to fetch": htmx 4, a request that failed
+//     on the network (offline).
+//
+// Anything else htmx logs (a selector that matched nothing, a swap or
+// target error, a bad attribute) is a mistake in the markup.
+var expectedHTMXLogs = []string{
+	"Response Status Error Code ",
+	"htmx:afterRequest,",
+	"htmx:sendError",
+	"htmx:sendAbort",
+	"htmx:timeout",
+	"[object Event]",
+	"htmx: htmx:error: Failed to fetch",
+}
+
+// htmxComplaint reports whether m is an error or warning that htmx
+// wrote to the console (a console API call from an htmx script) and
+// that is not one of expectedHTMXLogs. The browser's own log entries
+// ("Failed to load resource: ... 401") are not htmx's and do not count.
+func htmxComplaint(m chromedp.ConsoleMessage) bool {
+	if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleWarning || len(m.Args) == 0 {
+		return false
+	}
+	if !strings.Contains(m.URL, "htmx") && !strings.HasPrefix(m.Text, "htmx") {
+		return false
+	}
+	for _, p := range expectedHTMXLogs {
+		if strings.HasPrefix(m.Text, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // run runs actions within stepTimeout, failing the test with what as the
@@ -377,14 +431,17 @@ func (b *demoTab) task(title string) string {
 }
 
 // expectTasks checks the titles of the tasks shown, the done ones among
-// them, and the counts above the list.
+// them, and the counts above the list. titles and done are in the order
+// the tasks were added: the list shows them newest first.
 func (b *demoTab) expectTasks(titles, done []string) {
 	b.t.Helper()
 	got := b.taskTitles()
+	slices.Reverse(got)
 	if strings.Join(got, "\n") != strings.Join(titles, "\n") {
 		b.t.Fatalf("tasks %q, want %q", got, titles)
 	}
 	gotDone := eval[[]string](b, `[...document.querySelectorAll("#task-list > li.done > form > span")].map(e => e.textContent.trim())`)
+	slices.Reverse(gotDone)
 	if strings.Join(gotDone, "\n") != strings.Join(done, "\n") {
 		b.t.Errorf("done tasks %q, want %q", gotDone, done)
 	}

@@ -76,28 +76,28 @@ func TestBrowserNoLostClicks(t *testing.T) {
 			b.slowNetwork(300 * time.Millisecond)
 
 			// Two toggles on two rows, 100 ms apart.
-			// The row's buttons are disabled while its request is in
-			// flight (public/js/app.js).
+			// The row's buttons are unavailable (aria-disabled) while its
+			// request is in flight (public/js/app.js).
 			b.run("toggle the first row", chromedp.Click(chromedp.CSS(first+toggleSel)))
-			if !eval[bool](b, `[...document.querySelectorAll(`+jsQuote(first+" button")+`)].every(b => b.disabled)`) {
-				t.Errorf("the buttons of %s are enabled while its toggle is in flight", first)
+			if !eval[bool](b, `[...document.querySelectorAll(`+jsQuote(first+" button")+`)].every(b => b.getAttribute("aria-disabled") === "true")`) {
+				t.Errorf("the buttons of %s are available while its toggle is in flight", first)
 			}
 			b.run("toggle a second row 100 ms later",
 				chromedp.Sleep(100*time.Millisecond),
 				chromedp.Click(chromedp.CSS(second+toggleSel)))
 			b.waitShown(func(ts []shownTask) bool {
-				return doneTitles(ts) == "Task 2,Task 3"
+				return doneTitles(ts) == "Task 3,Task 2"
 			}, "both toggled rows done")
 
 			// A double click on one toggle: the second click comes while
 			// the row's request is in flight and is dropped (hx-sync on
-			// the row, and the button is disabled); it would send the same
+			// the row, and app.js ignores it); it would send the same
 			// wanted state anyway.
 			b.run("double-click one toggle",
 				chromedp.Click(chromedp.CSS(b.task("Task 4")+toggleSel)),
 				chromedp.Click(chromedp.CSS(b.task("Task 4")+toggleSel)))
 			b.waitShown(func(ts []shownTask) bool {
-				return doneTitles(ts) == "Task 2,Task 3,Task 4"
+				return doneTitles(ts) == "Task 4,Task 3,Task 2"
 			}, "the double-clicked row done")
 
 			// A toggle and, before its answer, Delete on the same row: the
@@ -134,11 +134,11 @@ func TestBrowserNoLostClicks(t *testing.T) {
 			b.open("/")
 			reloaded := b.shownTasks()
 			stored := b.storedTasks(d, uid)
-			want := "Task 1,Task 2,Task 3,Task 4,Double click,Double enter"
+			want := "Double enter,Double click,Task 4,Task 3,Task 2,Task 1"
 			if got := strings.Join(titlesOf(stored), ","); got != want {
 				t.Errorf("stored %s, want %s", got, want)
 			}
-			if got := doneTitles(stored); got != "Task 1,Task 2,Task 3,Task 4" {
+			if got := doneTitles(stored); got != "Task 4,Task 3,Task 2,Task 1" {
 				t.Errorf("stored done tasks %q, want Task 1 to 4", got)
 			}
 			if !slices.Equal(screen, stored) || !slices.Equal(reloaded, stored) {
@@ -164,7 +164,8 @@ func TestBrowserNoLostClicks(t *testing.T) {
 	}
 }
 
-// storedTasks returns the user's tasks in the database.
+// storedTasks returns the user's tasks in the database, newest first as
+// the list shows them.
 func (b *demoTab) storedTasks(d *demoServer, uid int64) []shownTask {
 	b.t.Helper()
 	tasks, err := d.App.Store.Tasks(uid, app.FilterAll)
@@ -172,7 +173,7 @@ func (b *demoTab) storedTasks(d *demoServer, uid int64) []shownTask {
 		b.t.Fatal(err)
 	}
 	var out []shownTask
-	for _, task := range tasks {
+	for _, task := range slices.Backward(tasks) {
 		out = append(out, shownTask{ID: fmt.Sprint(task.ID), Title: task.Title, Done: task.Done})
 	}
 	return out
@@ -282,7 +283,7 @@ func TestBrowserRowsFollowTheFilter(t *testing.T) {
 			// the form.
 			b.open("/?filter=done")
 			b.addTask("Not done yet")
-			if got := titlesOf(b.shownTasks()); !slices.Equal(got, []string{"Open one", "Open two"}) {
+			if got := titlesOf(b.shownTasks()); !slices.Equal(got, []string{"Open two", "Open one"}) {
 				t.Errorf("after adding an open task under the done filter the list shows %q", got)
 			}
 			b.expectValue("#new-task-title", "")

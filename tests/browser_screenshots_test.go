@@ -6,10 +6,13 @@ package tests
 // taken and thrown away, which still proves that every page renders.
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/fiberfn/fiberfn/demo/app"
 )
 
 // screenshotTasks is the task list of the screenshots: title and done.
@@ -73,6 +76,16 @@ func TestBrowserScreenshots(t *testing.T) {
 			b.open("/")
 			b.expectText("#count-done", "2")
 			screenshot(b.ctx, t, "tasks"+vp.suffix)
+
+			// A long list: its first page and the pager after it.
+			for i := range 2 * app.PageSize {
+				if _, err := d.App.Store.AddTask(uid, fmt.Sprintf("Task number %d", len(screenshotTasks)+i+1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.open("/")
+			b.expectText("#task-older .when-js", "Load more")
+			screenshot(b.ctx, t, "tasks-paged"+vp.suffix)
 
 			b.open("/settings")
 			b.expectText("#current-user", "alice")

@@ -182,7 +182,8 @@ func (b *demoTab) screenTasks() (tasks []screenTask, open, done int) {
 }
 
 // expectScreenIsDB checks that the list on screen is the user's list in
-// the database under the page's filter: the same tasks in the same order,
+// the database under the page's filter: the same tasks in the same order
+// (newest first),
 // each as done as stored, and counts that agree.
 func (b *demoTab) expectScreenIsDB(d *demoServer, username string) {
 	b.t.Helper()
@@ -193,7 +194,7 @@ func (b *demoTab) expectScreenIsDB(d *demoServer, username string) {
 	}
 	var want []screenTask
 	var open, done int
-	for _, t := range stored {
+	for _, t := range slices.Backward(stored) { // the list shows the newest first
 		if t.Done {
 			done++
 		} else {

@@ -57,7 +57,7 @@ func testClusterBrowser(t *testing.T) {
 	b.open("/")
 	var onScreen []string
 	got, _, _ := b.screenTasks()
-	for _, s := range got {
+	for _, s := range slices.Backward(got) { // the list shows the newest first
 		onScreen = append(onScreen, s.Title)
 	}
 	if stored := cl.tasks("traveller"); !slices.Equal(onScreen, stored) || !slices.Equal(stored, titles) {

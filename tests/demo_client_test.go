@@ -13,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -236,6 +237,14 @@ func taskIDs(body string) []string {
 		ids = append(ids, m[1])
 	}
 	return ids
+}
+
+// reversed returns a reversed copy of s: the list shows the newest task
+// first, so its ids reversed are oldest first, as the store adds them.
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
 }
 
 // taskTitlePattern finds the title of a row in view mode: its one

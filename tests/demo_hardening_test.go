@@ -109,7 +109,7 @@ func TestDemoThrottleLogin(t *testing.T) {
 						t.Errorf("throttled %q: %d\n%s", pw, st, body)
 					}
 				case "htmx": // the form, re-rendered with the message in its error slot
-					mustContain(t, "throttled htmx answer", body, `id="login-form"`, `<div class="fiberfn-errors" role="alert">Too many attempts. Please wait `, `value="victim"`)
+					mustContain(t, "throttled htmx answer", body, `id="login-form"`, `<div class="fiberfn-errors" id="login-error" role="alert">Too many attempts. Please wait `, `value="victim"`)
 				case "json":
 					mustContain(t, "throttled JSON answer", body, `{"error":"Too many attempts. Please wait `)
 				}

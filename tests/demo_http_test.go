@@ -100,8 +100,8 @@ func TestDemoFlowHTMX(t *testing.T) {
 	}
 	// A fresh add form, out of band.
 	mustContain(t, "answer to add", r.Body, `<form hx-swap-oob="true" id="add-task-form"`, `id="new-task-title" name="title" type="text" value=""`)
-	ids := taskIDs(c.get("/").Body)
-	if got, want := taskTitles(c.get("/").Body), []string{"Buy milk", "Walk the dgo"}; !slices.Equal(got, want) {
+	ids := reversed(taskIDs(c.get("/").Body)) // oldest first; the list shows the newest first
+	if got, want := taskTitles(c.get("/").Body), []string{"Walk the dgo", "Buy milk"}; !slices.Equal(got, want) {
 		t.Fatalf("titles %q, want %q", got, want)
 	}
 
@@ -121,15 +121,15 @@ func TestDemoFlowHTMX(t *testing.T) {
 		t.Errorf("open filter: toggle answered with %q, want nothing", got)
 	}
 	mustContain(t, "answer with the open filter", r.Body, `<a href="/?filter=open" aria-current="page">`)
-	if got := taskIDs(c.get("/?filter=open").Body); !slices.Equal(got, ids[1:]) {
-		t.Errorf("open filter shows %v, want %v", got, ids[1:])
+	if got := taskIDs(c.get("/?filter=open").Body); !slices.Equal(got, reversed(ids[1:])) {
+		t.Errorf("open filter shows %v, want %v", got, reversed(ids[1:]))
 	}
 
 	r = op("rename_task", url.Values{"id": {ids[1]}, "title": {"Walk the dog"}, "filter": {"all"}})
 	if got, want := taskTitles(r.Body), []string{"Walk the dog"}; !slices.Equal(got, want) {
 		t.Errorf("after rename: %q, want %q", got, want)
 	}
-	if got, want := taskTitles(c.get("/").Body), []string{"Buy milk", "Walk the dog"}; !slices.Equal(got, want) {
+	if got, want := taskTitles(c.get("/").Body), []string{"Walk the dog", "Buy milk"}; !slices.Equal(got, want) {
 		t.Errorf("after rename: %q, want %q", got, want)
 	}
 
@@ -195,8 +195,8 @@ func TestDemoFlowPlainForms(t *testing.T) {
 		c.expectLanded(r, "/")
 	}
 	page := c.get("/")
-	ids := taskIDs(page.Body)
-	if got, want := taskTitles(page.Body), []string{"Buy milk", "Walk the dog", "Call mum"}; !slices.Equal(got, want) {
+	ids := reversed(taskIDs(page.Body)) // oldest first; the list shows the newest first
+	if got, want := taskTitles(page.Body), []string{"Call mum", "Walk the dog", "Buy milk"}; !slices.Equal(got, want) {
 		t.Fatalf("titles %q, want %q", got, want)
 	}
 
@@ -204,8 +204,8 @@ func TestDemoFlowPlainForms(t *testing.T) {
 	c.get("/?filter=open")
 	r = c.post("/api/toggle_task", url.Values{"id": {ids[0]}, "done": {"true"}, "filter": {"open"}})
 	c.expectLanded(r, "/?filter=open")
-	if got := taskIDs(r.Body); !slices.Equal(got, ids[1:]) {
-		t.Errorf("open tasks %v, want %v", got, ids[1:])
+	if got := taskIDs(r.Body); !slices.Equal(got, reversed(ids[1:])) {
+		t.Errorf("open tasks %v, want %v", got, reversed(ids[1:]))
 	}
 	if o, dn := counts(t, r.Body); o != 2 || dn != 1 {
 		t.Errorf("counts %d open %d done, want 2 and 1", o, dn)
@@ -221,7 +221,7 @@ func TestDemoFlowPlainForms(t *testing.T) {
 	c.expectLanded(r, "/")
 	r = c.post("/api/delete_task", url.Values{"id": {ids[1]}, "filter": {"all"}})
 	c.expectLanded(r, "/")
-	if got, want := taskTitles(r.Body), []string{"Buy milk", "Call mum back"}; !slices.Equal(got, want) {
+	if got, want := taskTitles(r.Body), []string{"Call mum back", "Buy milk"}; !slices.Equal(got, want) {
 		t.Errorf("after rename and delete: %q, want %q", got, want)
 	}
 	r = c.post("/api/clear_completed", url.Values{"filter": {"all"}})

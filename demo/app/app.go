@@ -278,6 +278,7 @@ func New(opts Options) (*App, error) {
 	engine.AddFuncMap(fiberfn.FuncMap())
 	engine.AddFunc("asset", a.Assets.URL) // {{ asset "css/app.css" }}: the versioned URL
 	engine.AddFunc("htmxDisable", htmxDisable(opts.HTMXVersion))
+	engine.AddFunc("htmxDisableNothing", htmxDisableNothing(opts.HTMXVersion))
 	if opts.DevDir != "" {
 		engine.Reload(true)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
 	"github.com/gofiber/fiber/v2"
@@ -228,16 +229,43 @@ func changePassword(c *fiber.Ctx, in PasswordInput) (struct{}, error) {
 // errLoginRequired refuses a request that needs a user and has none.
 var errLoginRequired = &fiberfn.Error{Code: http.StatusUnauthorized, Message: "Please log in first."}
 
+// Messages of the login page after a form of a logged-in page was sent
+// without a session: it ended meanwhile (a logout or a password change in
+// another tab, or it expired).
+const (
+	msgSessionEnded = "Your session ended. Log in again to continue."
+	// msgDraftLost is added for a plain post of the add form with a
+	// title: without JavaScript nothing keeps it (with JavaScript,
+	// app.js keeps it in the tab's sessionStorage and puts it back).
+	msgDraftLost = " The task you were adding was not saved."
+)
+
+// addTaskPath is the path of add_task, for loggedIn, which AddTask's own
+// registration refers to (so it is set after the package's variables).
+var addTaskPath string
+
+func init() { addTaskPath = AddTask.Path() }
+
 // loggedIn is the guard of every function that needs a logged-in user.
 // Without one, browsers are sent to the login page, which comes back to
-// the page the form was on; JSON callers get 401 (and the login URL in the
-// Fiberfn-Redirect header).
+// the page the form was on (next=, its same-origin Referer) and says why
+// (msgSessionEnded, a notice: the forms are on the pages of a logged-in
+// user, so the session ended since the page was loaded); htmx callers
+// get the same through HX-Redirect. JSON callers get 401 (and the login
+// URL in the Fiberfn-Redirect header), no notice.
 func loggedIn(c *fiber.Ctx) error {
 	u, err := CurrentUser(c)
 	if err != nil || u != nil {
 		return err
 	}
 	_ = fiberfn.Redirect(c, loginURL(refererPath(c)))
+	if !fiberfn.WantsJSON(c) {
+		msg := msgSessionEnded
+		if c.Path() == addTaskPath && !fiberfn.WantsFragment(c) && strings.TrimSpace(c.FormValue("title")) != "" {
+			msg += msgDraftLost
+		}
+		fiberfn.Notify(c, msg)
+	}
 	return errLoginRequired
 }
 

@@ -192,7 +192,24 @@ CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks
 		sqlite:   attemptsDDL,
 		postgres: attemptsDDL,
 	},
+	{
+		version: 5,
+		name:    "tasks newest first",
+		// The unfiltered page of the list (Store.TasksPage with
+		// FilterAll): WHERE user_id = $1 AND id < $2 ORDER BY id DESC
+		// LIMIT n walks this index backwards from the cursor and stops
+		// after n rows. tasks_by_user (user_id, done, id) serves the open
+		// and done pages the same way, but not this one: without done
+		// its ids are not in order, so every task of the user was read
+		// and sorted (EXPLAIN: "USE TEMP B-TREE FOR ORDER BY" on SQLite,
+		// a Sort on PostgreSQL); see TestTasksPageReadsOnePage.
+		sqlite:   tasksNewestDDL,
+		postgres: tasksNewestDDL,
+	},
 }
+
+// tasksNewestDDL is migration 5 on both databases (the same DDL).
+const tasksNewestDDL = `CREATE INDEX tasks_by_user_id ON tasks (user_id, id);`
 
 // attemptsDDL is migration 4 on both databases (the same DDL).
 const attemptsDDL = `

@@ -3,7 +3,6 @@ package app
 import (
 	"html"
 	"html/template"
-	"strings"
 )
 
 // htmxDisable returns the template function htmxDisable for the htmx
@@ -13,10 +12,27 @@ import (
 // its hx-disable would instead turn htmx off for the element.
 func htmxDisable(version string) func(sel string) template.HTMLAttr {
 	name := "hx-disable"
-	if strings.HasPrefix(version, "2.") {
+	if liveLegacy(version) {
 		name = "hx-disabled-elt"
 	}
 	return func(sel string) template.HTMLAttr {
 		return template.HTMLAttr(name + `="` + html.EscapeString(sel) + `"`)
+	}
+}
+
+// htmxDisableNothing returns the template function htmxDisableNothing:
+// {{ htmxDisableNothing }} on an element that makes its own request inside
+// a form with htmxDisable (the rename form's Cancel link) stops it from
+// inheriting the form's selector. htmx 2 inherits hx-disabled-elt from
+// every ancestor, and "find button" below a link matches nothing (htmx 2
+// logs `The selector "find button" ... returned no matches!`); "unset"
+// ends the inheritance. htmx 4 inherits only hx-disable:inherited, so the
+// attribute is not needed there and is left out.
+func htmxDisableNothing(version string) func() template.HTMLAttr {
+	return func() template.HTMLAttr {
+		if liveLegacy(version) {
+			return `hx-disabled-elt="unset"`
+		}
+		return ""
 	}
 }

@@ -62,6 +62,45 @@ type indexQuery struct {
 	Edit int64 `query:"edit"`
 }
 
+// errBadCursor answers a page cursor (before, down_to) that is no task id.
+var errBadCursor = fiber.NewError(fiber.StatusBadRequest, "That page of the list does not exist: the page cursor must be a task id, a whole number from 1.")
+
+// cursorParam reads the page cursor name from the URL: 0 when absent, an
+// error unless it is a whole number from 1 (a task id). Any id will do,
+// the user's or not: the list shows the user's tasks older than it.
+func cursorParam(c *fiber.Ctx, name string) (int64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errBadCursor
+	}
+	return n, nil
+}
+
+// listQueryOf reads the part of the list the request asks for: ?before=ID
+// (the page of the tasks older than ID: the Older tasks link, the Load
+// more button) and ?down_to=ID (every row down to ID: the live list's
+// refetch, public/js/live.js).
+func listQueryOf(c *fiber.Ctx) (listQuery, error) {
+	before, err := cursorParam(c, "before")
+	if err != nil {
+		return listQuery{}, err
+	}
+	downTo, err := cursorParam(c, "down_to")
+	if err != nil {
+		return listQuery{}, err
+	}
+	return listQuery{Before: before, DownTo: downTo}, nil
+}
+
+// taskPageTemplate is the answer of the home page to htmx partial
+// requests (the Load more button): the page's rows, to append to the
+// list, with the pager and the summary out of band.
+const taskPageTemplate = "partials/task_page"
+
 func (a *App) indexPage(c *fiber.Ctx) error {
 	u, err := CurrentUser(c)
 	if err != nil {
@@ -74,10 +113,26 @@ func (a *App) indexPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := ParseFilter(q.Filter)
-	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, q.Edit, fiberfn.Flash(c))
+	lq, err := listQueryOf(c)
 	if err != nil {
 		return err
+	}
+	f := ParseFilter(q.Filter)
+	tasks, err := buildTaskList(fiberfn.ExpectContext[*Store](c), u, f, lq, q.Edit, fiberfn.Flash(c))
+	if err != nil {
+		return err
+	}
+	if fiberfn.WantsJSON(c) {
+		return c.JSON(tasks)
+	}
+	if fiberfn.WantsFragment(c) {
+		// Load more: the rows go after the list's last; the pager (the
+		// next Load more, or none) and the counts follow out of band.
+		// The page stays the first (its URL is not pushed): no link back.
+		tasks.Pager.Newest = ""
+		fiberfn.OutOfBand(c, "partials/task_pager", tasks.Pager)
+		fiberfn.OutOfBand(c, "partials/task_summary", tasks.Summary)
+		return c.Render(taskPageTemplate, tasks, "")
 	}
 	p := a.page(c, filterTitle(f), "tasks")
 	p.Tasks = tasks
@@ -116,6 +171,9 @@ func (a *App) taskRowPage(edit bool) fiber.Handler {
 			return err
 		}
 		if u == nil {
+			if fiberfn.WantsFragment(c) { // a link of a logged-in page
+				fiberfn.Notify(c, msgSessionEnded)
+			}
 			return fiberfn.Redirect(c, loginURL(c.OriginalURL()))
 		}
 		q, err := fiberfn.Extract[taskRowQuery](c)

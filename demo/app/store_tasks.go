@@ -3,6 +3,7 @@ package app
 import (
 	"database/sql"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -100,10 +101,80 @@ func (s *Store) tasks(userID int64, f Filter, sizeHint int) ([]Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanTasks(rows, min(sizeHint, maxSizeHint))
+}
+
+// TaskRange is a range of the list, newest first: the tasks with
+// From <= id < Before, at most Limit of them. Before 0 has no upper
+// bound (the newest task); From 0 no lower one.
+type TaskRange struct {
+	From, Before int64
+	Limit        int
+}
+
+// TaskPage is a range of the list as TasksPage read it.
+type TaskPage struct {
+	// Tasks are the range's tasks, newest first.
+	Tasks []Task
+	// More reports whether the filter holds tasks older than the last
+	// of Tasks (beyond the range's Limit or below its From).
+	More bool
+	// Through is the lowest id the page covers: every task of the filter
+	// with Through <= id < Before is in Tasks. It is the last task's id
+	// when Limit cut the range short, else From.
+	Through int64
+}
+
+// TasksPage returns the user's tasks that pass the filter in range r,
+// newest first. It reads at most Limit+1 rows starting at the cursor in
+// an index (keyset paging, no OFFSET), and when From ends the range
+// first, one or two more to tell whether older tasks remain: a page costs
+// the same whatever its position in a list of any length.
+func (s *Store) TasksPage(userID int64, f Filter, r TaskRange) (TaskPage, error) {
+	if r.Limit <= 0 {
+		return TaskPage{}, nil
+	}
+	before := r.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	q := s.q.pageAll
+	switch f {
+	case FilterOpen:
+		q = s.q.pageOpen
+	case FilterDone:
+		q = s.q.pageDone
+	}
+	rows, err := s.db.Query(q, userID, max(r.From, 0), before, r.Limit+1)
+	if err != nil {
+		return TaskPage{}, err
+	}
+	tasks, err := scanTasks(rows, min(r.Limit+1, PageSize+1))
+	if err != nil {
+		return TaskPage{}, err
+	}
+	if len(tasks) > r.Limit {
+		tasks = tasks[:r.Limit]
+		return TaskPage{Tasks: tasks, More: true, Through: tasks[len(tasks)-1].ID}, nil
+	}
+	p := TaskPage{Tasks: tasks, Through: max(r.From, 0)}
+	if r.From > 0 {
+		older, err := s.TasksPage(userID, f, TaskRange{Before: r.From, Limit: 1})
+		if err != nil {
+			return TaskPage{}, err
+		}
+		p.More = len(older.Tasks) > 0
+	}
+	return p, nil
+}
+
+// scanTasks reads and closes rows of taskColumns, with room for hint
+// tasks made up front.
+func scanTasks(rows *sql.Rows, hint int) ([]Task, error) {
 	defer rows.Close()
 	var tasks []Task
-	if sizeHint > 0 {
-		tasks = make([]Task, 0, min(sizeHint, maxSizeHint))
+	if hint > 0 {
+		tasks = make([]Task, 0, hint)
 	}
 	for rows.Next() {
 		var t Task

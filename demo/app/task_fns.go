@@ -3,8 +3,10 @@ package app
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
+	"github.com/fiberfn/fiberfn/fiberfn/htmx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -103,10 +105,49 @@ func taskErr(err error) error {
 	return err
 }
 
+// StaleEvent is the htmx event (HX-Trigger) of an answer that found its
+// task gone: the page is out of date around the row too, and
+// public/js/live.js refetches the list's view on it.
+const StaleEvent = "tasks:stale"
+
+// goneTask answers a toggle, rename or delete whose task id turned out to
+// be gone (deleted in another tab, or never the user's): a 404 that still
+// corrects the page. JSON callers get the message, the id and the counts;
+// htmx callers get the message in the error slot, the row removed and the
+// summary with the right counts out of band, and StaleEvent, on which
+// live.js refetches the rows around it. A plain form post gets the error
+// (the page it is sent back to is read afresh).
+func goneTask(c *fiber.Ctx, u *User, id int64, filter string, err error) (*TaskResult, error) {
+	if !errors.Is(err, ErrNotFound) || !showsAnswer(c) {
+		return nil, taskErr(err)
+	}
+	n, err := fiberfn.ExpectContext[*Store](c).Counts(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	fiberfn.Response(c).SetStatus(errNoTask.Code)
+	r := &TaskResult{Gone: id, Error: errNoTask.Message, Counts: n}
+	if fiberfn.WantsFragment(c) {
+		r.GoneRow = &fiberfn.FormState{Status: errNoTask.Code, Message: errNoTask.Message,
+			Values: map[string]string{"id": strconv.FormatInt(id, 10)}}
+		htmx.Retarget(c, taskErrorTarget)
+		htmx.Reswap(c, "innerHTML")
+		// As every error answer of fiberfn: its ErrorEvent too.
+		if err := htmx.Trigger(c, fiberfn.ErrorEvent, map[string]any{"message": errNoTask.Message, "status": errNoTask.Code}); err != nil {
+			return nil, err
+		}
+		if err := htmx.Trigger(c, StaleEvent, nil); err != nil {
+			return nil, err
+		}
+		fiberfn.OutOfBand(c, "partials/task_summary", newSummary(requestFilter(c, filter), n))
+	}
+	return r, nil
+}
+
 // taskList is the result of clear completed: the user's task section as
 // it is now.
 func taskList(c *fiber.Ctx, u *User, filter string) (*TaskList, error) {
-	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), 0, nil)
+	return buildTaskList(fiberfn.ExpectContext[*Store](c), u, requestFilter(c, filter), listQuery{}, 0, nil)
 }
 
 // showsAnswer reports whether the caller shows what a task function
@@ -174,9 +215,13 @@ func toggleTask(c *fiber.Ctx, in ToggleInput) (*TaskResult, error) {
 	}
 	t, err := fiberfn.ExpectContext[*Store](c).SetDoneTask(u.ID, in.ID, in.Done)
 	if err != nil {
-		return nil, taskErr(err)
+		return goneTask(c, u, in.ID, in.Filter, err)
 	}
 	publishChange(c, u, "toggle")
+	if !showsAnswer(c) {
+		f := requestFilter(c, in.Filter)
+		return &TaskResult{}, backToRow(c, u, t.ID, inFilter(f, t.Done), f)
+	}
 	return changed(c, u, t, in.Filter, false)
 }
 
@@ -191,7 +236,7 @@ func renameTask(c *fiber.Ctx, in RenameInput) (*TaskResult, error) {
 	}
 	t, err := fiberfn.ExpectContext[*Store](c).RenameTaskRow(u.ID, in.ID, title)
 	if err != nil {
-		return nil, taskErr(err)
+		return goneTask(c, u, in.ID, in.Filter, err)
 	}
 	publishChange(c, u, "rename")
 	if !showsAnswer(c) {
@@ -209,11 +254,49 @@ func deleteTask(c *fiber.Ctx, in TaskInput) (*TaskResult, error) {
 	if in.ID <= 0 {
 		return nil, errNoID
 	}
-	if err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID); err != nil {
-		return nil, taskErr(err)
+	err := fiberfn.ExpectContext[*Store](c).DeleteTask(u.ID, in.ID)
+	if errors.Is(err, ErrNotFound) && !showsAnswer(c) {
+		// A plain post of a task that is gone: a double-clicked Delete
+		// without JavaScript (the browser sends both posts and shows the
+		// answer to the second), or a page older than a delete in
+		// another tab. What was asked for holds: back to the list,
+		// quietly. (Another user's task answers the same: nothing to
+		// learn.)
+		f := requestFilter(c, in.Filter)
+		return &TaskResult{}, backToRow(c, u, in.ID, false, f)
+	}
+	if err != nil {
+		return goneTask(c, u, in.ID, in.Filter, err)
 	}
 	publishChange(c, u, "delete")
+	if !showsAnswer(c) {
+		return &TaskResult{}, backToRow(c, u, in.ID, false, requestFilter(c, in.Filter))
+	}
 	return changed(c, u, Task{ID: in.ID}, in.Filter, true)
+}
+
+// backToRow sends a plain post (no JavaScript) back to the page it came
+// from (its same-origin Referer: the list with its filter), scrolled to
+// the row of task id when the list still shows it (shown), else to the
+// row that took its place (Store.NextTaskID), or to the task section when
+// the list is empty, as rename does: a long list does not jump to the
+// top.
+func backToRow(c *fiber.Ctx, u *User, id int64, shown bool, f Filter) error {
+	at := id
+	if !shown {
+		next, err := fiberfn.ExpectContext[*Store](c).NextTaskID(u.ID, id, f)
+		if err != nil {
+			return err
+		}
+		at = next
+	}
+	target := refererPath(c)
+	if at > 0 {
+		target += "#task-" + strconv.FormatInt(at, 10)
+	} else {
+		target += "#tasks"
+	}
+	return fiberfn.Redirect(c, target)
 }
 
 func clearCompleted(c *fiber.Ctx, in ClearInput) (*TaskList, error) {

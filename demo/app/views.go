@@ -52,6 +52,25 @@ type TaskList struct {
 	// Error is the message of a failed toggle, delete or clear after a
 	// plain (no-JavaScript) post; HTMX callers get it swapped in.
 	Error string `json:"-"`
+	// Pager links the list to its older page and back to its first.
+	Pager *TaskPager `json:"pager"`
+}
+
+// TaskPager is what follows the rows: the link to the next (older) page
+// of the list and, on a later page reached without JavaScript, the link
+// back to the first. Its template's element has the stable id
+// "task-pager"; the answer of "Load more" replaces it out of band.
+type TaskPager struct {
+	// Older is the URL of the next page ("" on the last page): the list
+	// before the last row shown (?before=ID).
+	Older string `json:"older,omitempty"`
+	// Newest is the URL of the first page, on a later one ("" on the
+	// first).
+	Newest string `json:"newest,omitempty"`
+	// Through is the lowest task id the rows cover: every task of the
+	// filter with an id from Through up to the page's cursor is shown.
+	// public/js/live.js leaves the loaded rows below it alone.
+	Through int64 `json:"through"`
 }
 
 // TaskRow is one row of the list. It is flat (no embedded Task): the
@@ -102,12 +121,21 @@ type FilterLink struct {
 // functions: JSON callers get the task (or the deleted id) and the counts;
 // htmx callers get Row rendered (nothing when the task left the list's
 // filter or was deleted) with the summary out of band.
+//
+// When the task turned out to be gone (deleted elsewhere), the answer is
+// a 404 that still corrects the page: Gone is its id and Error the
+// message; htmx callers get the message in the error slot, the row's
+// removal and the summary out of band (see goneTask).
 type TaskResult struct {
 	Task    *Task  `json:"task,omitempty"`
 	Deleted int64  `json:"deleted,omitempty"`
+	Gone    int64  `json:"gone,omitempty"`
+	Error   string `json:"error,omitempty"`
 	Counts  Counts `json:"counts"`
 	// Row is the task's row as the list shows it, or nil.
 	Row *TaskRow `json:"-"`
+	// GoneRow is the error of a task that is gone, for partials/task_error.
+	GoneRow *fiberfn.FormState `json:"-"`
 }
 
 // rowFilter is the filter as rows keep it in their links: empty for all.
@@ -132,6 +160,19 @@ func listURL(f Filter, edit, at int64) string {
 		u += "#task-" + strconv.FormatInt(at, 10)
 	}
 	return u
+}
+
+// pageURL is the page of the list under filter f that shows the tasks
+// older than task before (the first page when before is 0).
+func pageURL(f Filter, before int64) string {
+	u := listURL(f, 0, 0)
+	if before <= 0 {
+		return u
+	}
+	if f == FilterAll {
+		return u + "?before=" + strconv.FormatInt(before, 10)
+	}
+	return u + "&before=" + strconv.FormatInt(before, 10)
 }
 
 // newRow returns the row of t in a list filtered by f.
@@ -176,30 +217,70 @@ func requestFilter(c *fiber.Ctx, sent string) Filter {
 	return FilterAll
 }
 
-// buildTaskList reads the user's tasks that the filter shows and the
-// list's counts (one row, kept by the database; see Store.Counts) and
-// builds the section for the filter. edit is the id of the row shown in
-// edit mode (0: none); flash is the failed plain form post to show, or
-// nil.
-func buildTaskList(store *Store, u *User, filter Filter, edit int64, flash *fiberfn.FormState) (*TaskList, error) {
+// PageSize is the number of rows a page of the task list shows.
+const PageSize = 50
+
+// MaxRefetchRows bounds the rows of one refetch of the live list
+// (?down_to=ID, see listQuery): a page that has loaded more rows keeps
+// the older ones as they are.
+const MaxRefetchRows = 20 * PageSize
+
+// listQuery is the part of the list the home page shows: a page of
+// PageSize rows older than Before (0: from the newest), or, for the live
+// list's refetch, every row down to DownTo (at most MaxRefetchRows).
+type listQuery struct {
+	Before, DownTo int64
+}
+
+// taskRange is the range of the store's list that q shows.
+func (q listQuery) taskRange() TaskRange {
+	if q.DownTo > 0 {
+		return TaskRange{From: q.DownTo, Before: q.Before, Limit: MaxRefetchRows}
+	}
+	return TaskRange{Before: q.Before, Limit: PageSize}
+}
+
+// buildTaskList reads the user's tasks that the filter shows in the part
+// of the list q asks for and the list's counts (one row, kept by the
+// database; see Store.Counts) and builds the section for the filter.
+// edit is the id of the row shown in edit mode (0: none); flash is the
+// failed plain form post to show, or nil.
+func buildTaskList(store *Store, u *User, filter Filter, q listQuery, edit int64, flash *fiberfn.FormState) (*TaskList, error) {
 	counts, err := store.Counts(u.ID)
 	if err != nil {
 		return nil, err
 	}
-	shown, err := store.tasks(u.ID, filter, counts.shown(filter))
+	page, err := store.TasksPage(u.ID, filter, q.taskRange())
 	if err != nil {
 		return nil, err
 	}
-	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown))}
+	if edit > 0 && q.Before == 0 && q.DownTo == 0 && page.More && edit < page.Through {
+		// The row to edit (the Rename link without JavaScript, which
+		// does not know the page it came from) is on a later page: show
+		// the page that starts with it.
+		q.Before = edit + 1
+		if page, err = store.TasksPage(u.ID, filter, q.taskRange()); err != nil {
+			return nil, err
+		}
+	}
+	shown := page.Tasks
+	l := &TaskList{Filter: filter, Counts: counts, Tasks: make([]TaskRow, 0, len(shown)),
+		Pager: &TaskPager{Through: page.Through}}
+	if page.More && len(shown) > 0 {
+		l.Pager.Older = pageURL(filter, shown[len(shown)-1].ID)
+	}
+	if q.Before > 0 {
+		l.Pager.Newest = pageURL(filter, 0)
+	}
 	rename := flash.For(fnRenameTask)
 	renameID := int64(-1)
 	if rename != nil {
 		renameID, _ = strconv.ParseInt(rename.Value("id"), 10, 64)
 	}
 	renameShown := false
-	q := rowFilter(filter)
+	rf := rowFilter(filter)
 	for _, t := range shown {
-		row := TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: q}
+		row := TaskRow{ID: t.ID, Title: t.Title, Done: t.Done, F: rf}
 		switch t.ID {
 		case renameID:
 			row.Edit, renameShown = rename, true

@@ -36,8 +36,20 @@
 //   #task-list rows        lean, repeated 100 times, so they carry no data
 //                          attributes: what a row's controls announce and
 //                          focus follows from the row's structure (see
-//                          rowPlan), and the row's buttons are disabled
-//                          while its request is in flight.
+//                          rowPlan), and the row's buttons are
+//                          aria-disabled (focusable, their clicks
+//                          ignored) while its request is in flight.
+//   form[data-draft]       names a field whose text is kept, while typed,
+//                          in the tab's sessionStorage until the form
+//                          succeeds, and put back into the empty field
+//                          when a page with the form loads: a task typed
+//                          when the session ended (another tab logged
+//                          out) is there again after logging in. The key
+//                          holds the user's id (<main data-draft-scope>):
+//                          another account in the same tab never gets it.
+//   [autofocus] in a form  where the focus goes when the form comes back
+//                          with an error and no field is aria-invalid
+//                          (the password after a wrong login).
 (function () {
   "use strict";
 
@@ -132,27 +144,93 @@
     return { msg: "", focus: "" };
   }
 
-  // disableRow disables the buttons of the row whose request starts, and
-  // returns a function that enables them again (the row may be replaced
-  // by then). hx-sync drops a second click anyway; this shows it. htmx
-  // has read the form's values before it says a request starts, so the
-  // toggle's own value is sent.
+  // disableRow marks the buttons of the row whose request starts as
+  // unavailable, and returns a function that makes them available again
+  // (the row may be replaced by then). It uses aria-disabled rather than
+  // the disabled attribute: a disabled button loses the focus (to <body>),
+  // an aria-disabled one keeps it, and says it is unavailable. Its clicks
+  // are ignored meanwhile (see the click listener below); hx-sync drops a
+  // second click anyway. htmx has read the form's values before it says a
+  // request starts, so the toggle's own value is sent.
   function disableRow(elt) {
     var row = elt && elt.closest ? elt.closest("#task-list > li") : null;
     if (!row) return null;
     var off = [];
     row.querySelectorAll("button").forEach(function (b) {
-      if (!b.disabled) {
-        b.disabled = true;
+      if (b.getAttribute("aria-disabled") !== "true") {
+        b.setAttribute("aria-disabled", "true");
         off.push(b);
       }
     });
     return function () {
       off.forEach(function (b) {
-        b.disabled = false;
+        b.removeAttribute("aria-disabled");
       });
     };
   }
+
+  // A click on a row's button that is unavailable (its row's request is
+  // in flight) goes nowhere: stopped in the capture phase, before htmx
+  // or the form sees it. A key press on a focused button is a click too.
+  document.addEventListener(
+    "click",
+    function (e) {
+      var b = e.target && e.target.closest ? e.target.closest("#task-list button[aria-disabled=true]") : null;
+      if (!b) return;
+      e.preventDefault();
+      e.stopPropagation();
+    },
+    true
+  );
+
+  // draftKey is the sessionStorage key of the draft of form[data-draft],
+  // or "" when the page has no user (no data-draft-scope).
+  function draftKey(form) {
+    var main = byId("main");
+    var scope = main ? main.getAttribute("data-draft-scope") : "";
+    if (!scope || !form.id || !form.dataset.draft) return "";
+    return "fiberfn-draft:" + scope + ":" + form.id + ":" + form.dataset.draft;
+  }
+
+  function draftInput(form) {
+    var input = form.elements ? form.elements.namedItem(form.dataset.draft) : null;
+    return input && typeof input.value === "string" ? input : null;
+  }
+
+  // saveDraft keeps what the draft field of form holds (nothing when it
+  // is empty). Storage may be full or off: then nothing is kept.
+  function saveDraft(form) {
+    var key = draftKey(form);
+    var input = draftInput(form);
+    if (!key || !input) return;
+    try {
+      if (input.value.trim()) sessionStorage.setItem(key, input.value);
+      else sessionStorage.removeItem(key);
+    } catch (e) {
+      // no storage: no draft
+    }
+  }
+
+  // restoreDrafts puts each kept draft back into its empty field.
+  function restoreDrafts() {
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      var key = draftKey(form);
+      var input = draftInput(form);
+      if (!key || !input || input.value) return;
+      var kept = null;
+      try {
+        kept = sessionStorage.getItem(key);
+      } catch (e) {
+        // no storage: no draft
+      }
+      if (kept) input.value = kept;
+    });
+  }
+
+  document.addEventListener("input", function (e) {
+    var form = e.target && e.target.form;
+    if (form && form.dataset && form.dataset.draft && e.target.name === form.dataset.draft) saveDraft(form);
+  });
 
   // announce says msg in the polite live region. The region is emptied
   // first, so that the same message twice is announced twice.
@@ -284,19 +362,34 @@
     if (target && target !== a) target.focus();
   }
 
+  // errorFocus is where the focus goes when a form came back with an
+  // error: in the form that replaced it (same id), its first field marked
+  // aria-invalid, else the field the server marked autofocus (after a
+  // wrong or throttled login: the password, described by the form's
+  // message); else the first invalid field on the page.
+  function errorFocus(p) {
+    var form = p.form.isConnected ? p.form : byId(p.form.id);
+    var found = form && form.querySelector ? form.querySelector("[aria-invalid=true], [autofocus]") : null;
+    return found || document.querySelector("[aria-invalid=true]");
+  }
+
   // swapped runs once the answer is in the page.
   function swapped(p, status) {
     if (!p || p.done) return;
     p.done = true;
     keepTyped(p.keep);
     if (status >= 200 && status < 300) {
+      // The form succeeded: its draft is what its field holds now
+      // (emptied, or what was typed meanwhile).
+      var again = p.form.isConnected ? p.form : byId(p.form.id);
+      if (again && again.dataset && again.dataset.draft) saveDraft(again);
       announce(p.msg);
       placeFocus(p);
     } else if (status >= 400 && focusLost()) {
       // A form came back with errors: go to the first field to fix; or,
       // when the row went with the error (a task deleted elsewhere), on
       // as after a success.
-      var bad = document.querySelector("[aria-invalid=true]");
+      var bad = errorFocus(p);
       if (bad) bad.focus();
       else placeFocus(p);
     }
@@ -409,6 +502,8 @@
     else if (form && form.requestSubmit) form.requestSubmit();
     else location.reload();
   });
+
+  restoreDrafts();
 
   // Escape in a row's rename form leaves edit mode, as its Cancel link
   // does (htmx swaps the row back; its data-focus puts the focus on

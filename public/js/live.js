@@ -2,8 +2,17 @@
 // its user's task changes (htmx 4's hx-sse or htmx 2's sse extension);
 // each change swaps a small notice into #task-change. This script watches
 // that element and then refetches the page's own view (the same URL: its
-// filter, its first page) and swaps what differs: the summary
-// (#task-summary) and the rows of #task-list by id. A row in edit mode
+// filter, its page) and swaps what differs: the summary (#task-summary),
+// the pager (#task-pager) and the rows of #task-list by id.
+//
+// Paging: the list shows 50 rows and Load more appends older pages. The
+// refetch asks for every row down to the oldest one loaded (?down_to=ID,
+// at most 1,000 rows, newest first), not just the first page: then a
+// change to any loaded row, a deletion or a new task elsewhere shows, and
+// no loaded row is dropped. (Refetching only the first page and keeping
+// the rows below it would leave those rows stale.) The answer's pager
+// says down to which id its rows are complete (data-through): loaded rows
+// older than that, beyond the bound, are left as they are. A row in edit mode
 // (li.editing) is never replaced, so a change that arrives while the user
 // types does not destroy their typing, nor is a row whose own request is in
 // flight (its answer swaps it); rows whose HTML did not change keep their
@@ -63,6 +72,8 @@
     if (!fresh || !list) {
       return;
     }
+    var pager = doc.getElementById("task-pager");
+    var through = pager ? Number(pager.getAttribute("data-through")) || 0 : 0;
     var current = {};
     Array.prototype.forEach.call(list.children, function (li) {
       if (li.id) {
@@ -88,8 +99,9 @@
     });
     // A row being edited stays even when the view no longer has it: the
     // user's typing is not thrown away (saving then says what happened).
+    // So do loaded rows older than the view covers (beyond its bound).
     Array.prototype.forEach.call(list.children, function (li) {
-      if (li.id && !seen[li.id] && (li.classList.contains("editing") || busy(li))) {
+      if (li.id && !seen[li.id] && (li.classList.contains("editing") || busy(li) || rowID(li) < through)) {
         wanted.push(li);
       }
     });
@@ -138,6 +150,48 @@
     }
   }
 
+  // rowID is the task id of a row (li#task-ID).
+  function rowID(li) {
+    return Number(li.id.replace("task-", "")) || 0;
+  }
+
+  // oldestLoaded is the id of the oldest row on the page (the last), or 0.
+  function oldestLoaded() {
+    var list = document.getElementById("task-list");
+    var last = list ? list.lastElementChild : null;
+    return last && last.id ? rowID(last) : 0;
+  }
+
+  // viewURL is the page's own URL asking for every row down to the oldest
+  // loaded one.
+  function viewURL() {
+    var url = new URL(window.location.href);
+    url.hash = "";
+    var oldest = oldestLoaded();
+    if (oldest > 0) {
+      url.searchParams.set("down_to", String(oldest));
+    }
+    return url.toString();
+  }
+
+  // swapPager replaces the pager with the view's, when the view covers
+  // every loaded row (else its Older link would lead to rows already
+  // loaded).
+  function swapPager(doc) {
+    var fresh = doc.getElementById("task-pager");
+    var old = document.getElementById("task-pager");
+    if (!fresh || !old || busy(old) || fresh.outerHTML === serverHTML(old)) {
+      return;
+    }
+    var oldest = oldestLoaded();
+    if (oldest > 0 && Number(fresh.getAttribute("data-through")) > oldest) {
+      return;
+    }
+    var node = document.importNode(fresh, true);
+    old.replaceWith(node);
+    process(node);
+  }
+
   function refetch() {
     if (running) {
       again = true;
@@ -145,7 +199,7 @@
     }
     running = true;
     again = false;
-    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    fetch(viewURL(), { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (res) {
         if (!res.ok) {
           throw new Error("live: " + res.status);
@@ -156,6 +210,7 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         swapSummary(doc);
         swapRows(doc);
+        swapPager(doc);
       })
       .catch(function () {
         // The next change, or a reload, brings the page up to date.
@@ -206,6 +261,11 @@
     // with hx-sse:connect, htmx 2 sse:fiberfn:reset on #task-reset).
     document.addEventListener("fiberfn:reset", refetch);
     document.addEventListener("sse:fiberfn:reset", refetch);
+    // An answer of this page found its task gone (deleted elsewhere): it
+    // removed the row and corrected the counts, and the rows around it
+    // may be stale too (HX-Trigger: tasks:stale; htmx 2 fires it on the
+    // row's button, htmx 4 on the document once the row has gone).
+    document.addEventListener("tasks:stale", refetch);
   }
 
   // Loaded in <head>, before the page's body.
