@@ -1,6 +1,10 @@
 package fiberfn
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // Validator is implemented by inputs that check themselves after decoding.
 // A non-nil error (typically [FieldErrors]) is answered like an error of the
@@ -10,6 +14,18 @@ import "reflect"
 // learns nothing of the input's rules.
 type Validator interface {
 	Validate() error
+}
+
+// RequestValidator is implemented by inputs whose checks need the request:
+// the session's user, a quota in the database. ValidateRequest runs after
+// Validate (and the guards), before the once-only claim and the function;
+// a non-nil error is answered like Validate's, in the caller's usual shape
+// (a 403 or 422 with the message, the field errors of a form). For a
+// [RegisterStream] function it is how a refusal known before any work
+// starts gets an ordinary error answer instead of a stream that carries
+// an error event.
+type RequestValidator interface {
+	ValidateRequest(c *fiber.Ctx) error
 }
 
 // inputValue is the addressable value decoders fill.

@@ -19,7 +19,7 @@ import (
 //
 //	enter  who is asking (classify) -> origin, size and body checks (admit) -> decode
 //	guard  each of the function's guards: a check, or Fiber middleware around the rest
-//	run    call: Validate -> once-only claim -> the function -> its answer
+//	run    call: Validate -> ValidateRequest -> once-only claim -> the function -> its answer
 //
 // (a function without guards has enter alone, which calls call itself).
 // Each step either goes on or returns a decision (an answer) to write,
@@ -256,6 +256,11 @@ func (f *Fn[In, Out]) call(c *fiber.Ctx, st *requestState) error {
 	in := st.input.(*In)
 	if v, ok := any(in).(Validator); ok {
 		if err := v.Validate(); err != nil {
+			return p.write(c, st, failure(err))
+		}
+	}
+	if v, ok := any(in).(RequestValidator); ok {
+		if err := v.ValidateRequest(c); err != nil {
 			return p.write(c, st, failure(err))
 		}
 	}

@@ -28,7 +28,14 @@ type StreamFunc[In, Out any] func(c *fiber.Ctx, in In, send func(Out) error) err
 //   - htmx 2, whose sse extension reads only EventSource GETs, and plain,
 //     boosted and full-page callers: the function runs to the end and the
 //     answer is the ordinary one of its last result (the fragment for
-//     htmx 2, the redirect back with the notice for the others).
+//     htmx 2, the redirect back with the notice for the others). To show
+//     htmx 2 the progress, start the work as a job that publishes it to a
+//     [Hub] topic and send a placeholder whose sse-connect subscribes to
+//     it (the demo's Import tasks page does).
+//
+// A refusal known before any work starts (a quota, say) belongs in the
+// input's [RequestValidator]: it is then an ordinary error answer for
+// every caller, not an event stream that carries an error event.
 //
 // In a streamed answer the function runs after the handler has returned,
 // on a *fiber.Ctx of the same request (its locals, body and form files

@@ -40,10 +40,22 @@ func importBody(t testing.TB, filename, file string) (contentType, body string) 
 
 // TestDemoImportTasks: the Import tasks function (issue 18) for every
 // caller, and its refusals: a bad line, an oversized file, the quota, an
-// anonymous or cross-origin post, a replayed once-only key.
+// anonymous or cross-origin post, a replayed once-only key; on SQLite and
+// on PostgreSQL.
 func TestDemoImportTasks(t *testing.T) {
 	t.Parallel()
-	d := startDemo(t, app.Options{TaskQuota: 20000})
+	for _, db := range importDatabases {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			testDemoImportTasks(t, func() string { return db.url(t) })
+		})
+	}
+}
+
+// testDemoImportTasks is TestDemoImportTasks on the databases database
+// returns (a fresh one each call).
+func testDemoImportTasks(t *testing.T, database func() string) {
+	d := startDemo(t, app.Options{Database: database(), TaskQuota: 20000})
 
 	t.Run("plain post redirects to the list with a notice", func(t *testing.T) {
 		c := newPlainClient(t, d.URL)
@@ -79,7 +91,7 @@ func TestDemoImportTasks(t *testing.T) {
 		}
 	})
 
-	t.Run("htmx 2 gets the last fragment", func(t *testing.T) {
+	t.Run("htmx 2 gets a placeholder that follows the job", func(t *testing.T) {
 		c := newHTMXClient(t, d.URL)
 		c.signup("legacy", "legacy-password")
 		ct, body := importBody(t, "tasks.csv", "title\nfirst\n\"second, with a comma\"\n")
@@ -87,7 +99,12 @@ func TestDemoImportTasks(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("status %d; body:\n%s", r.Status, r.Body)
 		}
-		mustContain(t, "fragment", r.Body, "Imported 3 tasks", `<progress value="3" max="3">`)
+		mustContain(t, "placeholder", r.Body, `sse-connect="/import/progress/`, `<progress value="0" max="3">`)
+		_, events := followJob(t, c, jobPath(t, r.Body))
+		mustContain(t, "done", events[len(events)-1].data, "Imported 3 tasks", `<progress value="3" max="3">`)
+		if n := d.taskCount("legacy"); n != 3 {
+			t.Errorf("%d tasks, want 3", n)
+		}
 	})
 
 	t.Run("a bad line imports nothing and is named", func(t *testing.T) {
@@ -194,19 +211,29 @@ func TestDemoImportTasks(t *testing.T) {
 	})
 
 	t.Run("the quota counts the file", func(t *testing.T) {
-		q := startDemo(t, app.Options{TaskQuota: 5})
+		q := startDemo(t, app.Options{Database: database(), TaskQuota: 5})
 		c := newPlainClient(t, q.URL)
 		c.signup("greedy", "greedy-password")
 		ct, body := importBody(t, "tasks.txt", importLines(6))
-		// The quota is checked once the function runs: a streamed caller
-		// (JSON, htmx 4) gets it as an error event, the others as a 403.
-		r := c.postBody("/api/import_tasks", ct, body, "Accept", "application/json")
-		mustContain(t, "json", r.Body, "fiberfn:error", "The file holds 6 tasks", "5 more fit", "Nothing was imported.")
-		r = c.postBody("/api/import_tasks", ct, body, "HX-Request", "true", "Accept", "text/html")
-		if r.Status != http.StatusForbidden {
-			t.Errorf("htmx 2: status %d, want 403", r.Status)
+		// The quota is checked before any stream starts: an ordinary
+		// 403 for every caller, the message back on /import without JS.
+		for _, caller := range [][]string{
+			{"Accept", "application/json"},
+			{"HX-Request", "true", "Accept", "text/html, text/event-stream"}, // htmx 4
+			{"HX-Request", "true", "Accept", "text/html"},                    // htmx 2
+		} {
+			r := c.postBody("/api/import_tasks", ct, body, caller...)
+			if r.Status != http.StatusForbidden || strings.Contains(r.Header.Get("Content-Type"), "stream") {
+				t.Errorf("%q: status %d, %s, want 403", caller, r.Status, r.Header.Get("Content-Type"))
+			}
+			mustContain(t, strings.Join(caller, " "), r.Body, "The file holds 6 tasks", "5 more fit", "Nothing was imported.")
 		}
-		mustContain(t, "htmx 2", r.Body, "The file holds 6 tasks")
+		c.get("/import")
+		r := c.postBody("/api/import_tasks", ct, body)
+		if r.URL.Path != "/import" {
+			t.Errorf("plain: landed at %s, want /import", r.URL)
+		}
+		mustContain(t, "plain", r.Body, "The file holds 6 tasks", "5 more fit")
 		if n := q.taskCount("greedy"); n != 0 {
 			t.Errorf("%d tasks, want 0", n)
 		}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fiberfn/fiberfn/fiberfn"
@@ -171,6 +172,8 @@ type App struct {
 	closeHub func() error
 	// liveLegacy: the pages load htmx 2's sse extension, not htmx 4's hx-sse.
 	liveLegacy bool
+	// jobs runs the imports of htmx 2 pages (import_job.go).
+	jobs *importJobs
 }
 
 // New opens the database and builds the app.
@@ -315,16 +318,18 @@ func New(opts Options) (*App, error) {
 	a.Fiber.Use(compress.New(compress.Config{
 		Level: compress.LevelDefault,
 		// An event stream is written as events happen, never buffered.
-		Next: func(c *fiber.Ctx) bool { return c.Path() == LivePath },
+		Next: func(c *fiber.Ctx) bool { return c.Path() == LivePath || strings.HasPrefix(c.Path(), ImportJobPath) },
 	}))
 	a.Fiber.Use(instanceHeader(opts.Instance), securityHeaders(), noStore, secureCookies(opts.SecureCookies))
 	a.registerHealth() // /healthz, /readyz; Connection: close while draining
 	a.Fiber.Use(StaticPrefix, a.Assets.Handler(), staticMiss)
 	// Typed context for pages and server functions alike: they get these
 	// with fiberfn.ExpectContext[*Store] and so on.
+	live := &liveTasks{hub: a.hub, logger: opts.Logger}
+	a.jobs = newImportJobs(live, a.Keys, a.Fiber.Config().Views, opts.Logger)
 	a.Fiber.Use(fiberfn.Provide(a.Store), fiberfn.Provide(a.sessions), fiberfn.Provide(passwords),
 		fiberfn.Provide(a.throttle), fiberfn.Provide(taskQuota(opts.TaskQuota)),
-		fiberfn.Provide(&liveTasks{hub: a.hub, logger: opts.Logger}))
+		fiberfn.Provide(live), fiberfn.Provide(a.jobs))
 	if crash != nil {
 		a.Fiber.Use(crash.path, crash.mark)
 	}
@@ -342,6 +347,7 @@ func New(opts Options) (*App, error) {
 		OnceLease:     opts.OnceLease,
 	})
 	a.registerLive()
+	a.registerImportJobs()
 	a.registerPages()
 	return a, nil
 }
@@ -368,6 +374,9 @@ func (a *App) Close() error {
 	// a stuck client from holding Close up.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if a.jobs != nil {
+		a.jobs.stop() // a running import rolls back and says so, before the hub closes
+	}
 	errs := []error{a.hub.Shutdown(ctx), a.closeHub(), a.once.Close(), a.state.close()}
 	if a.checkpoint != nil {
 		a.checkpoint.stop()

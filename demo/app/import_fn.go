@@ -18,7 +18,8 @@ const importBodyLimit = MaxImportBytes + 64<<10
 // ImportTasks is the Import tasks server function (issue 18): a text file
 // (one title a line) or a CSV file (the first field is the title) added to
 // the user's list, all or nothing. htmx 4 gets a progress fragment per
-// batch as an event stream; htmx 2 gets the last fragment; a plain post
+// batch as an event stream; htmx 2 gets a placeholder that follows the
+// import, run as a job, with its own stream (import_job.go); a plain post
 // is redirected to the task list with the notice "Imported N tasks".
 var ImportTasks = fiberfn.RegisterStream(fnImportTasks, importTasks,
 	fiberfn.Guard(loggedIn, limitWrites), fiberfn.OnceOnly(), fiberfn.BodyLimit(importBodyLimit),
@@ -57,12 +58,22 @@ func (in *ImportInput) Validate() error {
 	return nil
 }
 
+// ValidateRequest refuses an import over the user's task quota (403)
+// before the function runs: every caller gets an ordinary error answer,
+// not an event stream that carries the error.
+func (in *ImportInput) ValidateRequest(c *fiber.Ctx) error {
+	return checkImportQuota(c, userOf(c), len(in.titles))
+}
+
 // ImportProgress is one progress report of an import: Done of Total
 // tasks added; Finished once all are saved.
 type ImportProgress struct {
 	Done     int
 	Total    int
 	Finished bool
+	// Stream, set only in the placeholder an htmx 2 page gets, is the URL
+	// of the job's progress (import_job.go).
+	Stream string `json:",omitempty"`
 }
 
 // Text is the progress in words, as the fragment and the notice say it.
@@ -88,8 +99,18 @@ func importTasks(c *fiber.Ctx, in ImportInput, send func(ImportProgress) error) 
 		}
 		titles = in.titles
 	}
+	// ValidateRequest checked the quota; this check again only catches
+	// tasks added since, by another tab, mid-stream as an error event.
 	if err := checkImportQuota(c, u, len(titles)); err != nil {
 		return err
+	}
+	if legacyFragmentCaller(c) {
+		// htmx 2: a job, followed by the placeholder's own stream.
+		p, err := fiberfn.ExpectContext[*importJobs](c).start(c, fiberfn.ExpectContext[*Store](c), u, titles)
+		if err != nil {
+			return err
+		}
+		return send(p)
 	}
 	total := len(titles)
 	err := fiberfn.ExpectContext[*Store](c).ImportTasks(u.ID, titles, func(done int) error {

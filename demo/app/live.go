@@ -85,9 +85,15 @@ func publishChange(c *fiber.Ctx, u *User, what string) {
 	if !ok || u == nil {
 		return
 	}
-	data := fmt.Sprintf(`<span data-change="%s" data-tab="%s"></span>`, template.HTMLEscapeString(what), changeTab(c))
-	if _, err := l.hub.Publish(c.UserContext(), tasksTopic(u.ID), fiberfn.Event{Data: data}); err != nil {
-		l.logger.Warn("demo: publish a task change", "user", u.ID, "err", err)
+	l.publish(c.UserContext(), u.ID, what, changeTab(c))
+}
+
+// publish tells user id's open pages that their tasks changed (what), by
+// the page tab (changeTab) or by nobody's ("").
+func (l *liveTasks) publish(ctx context.Context, id int64, what, tab string) {
+	data := fmt.Sprintf(`<span data-change="%s" data-tab="%s"></span>`, template.HTMLEscapeString(what), tab)
+	if _, err := l.hub.Publish(ctx, tasksTopic(id), fiberfn.Event{Data: data}); err != nil {
+		l.logger.Warn("demo: publish a task change", "user", id, "err", err)
 	}
 }
 

@@ -310,6 +310,13 @@ func (a *App) importPage(c *fiber.Ctx) error {
 	}
 	p := a.page(c, "Import tasks", "tasks")
 	p.Form = ImportTasks.Form(c, nil) // a refused plain post's message
+	if a.liveLegacy {
+		// htmx 2 follows an import's job with its sse extension.
+		p.Scripts = []string{a.Assets.URL("vendor/htmx-ext-sse-2.2.4/sse.js"), a.Assets.URL("js/sse-resume.js")}
+	} else {
+		// htmx 4 reads the import's answer as a stream with hx-sse.
+		p.Scripts = []string{a.Assets.URL("vendor/htmx-4.0.1/ext/hx-sse.js")}
+	}
 	return c.Render("import", p)
 }
 

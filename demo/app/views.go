@@ -32,6 +32,9 @@ type Page struct {
 	// Live is the subscription of a task page to its user's changes, or
 	// nil (live.go).
 	Live *LiveSub
+	// Scripts are the URLs of the page's own scripts, loaded in order
+	// after htmx.
+	Scripts []string
 	// Path is the path of a page that does not exist (404).
 	Path string
 }
