@@ -45,23 +45,6 @@ func (b *demoTab) newTab() *demoTab {
 	return &demoTab{t: b.t, ctx: ctx, base: b.base, js: b.js, htmx: b.htmx}
 }
 
-// shownCounts returns the open and done counts above the list.
-func (b *demoTab) shownCounts() string {
-	b.t.Helper()
-	return eval[string](b, `(document.querySelector("#count-open")?.textContent ?? "") + "/" + (document.querySelector("#count-done")?.textContent ?? "")`)
-}
-
-// storedView is the user's tasks and counts in the database, as
-// shownTasks and shownCounts show them.
-func storedView(b *demoTab, d *demoServer, uid int64) ([]shownTask, string) {
-	b.t.Helper()
-	n, err := d.App.Store.Counts(uid)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.storedTasks(d, uid), fmt.Sprintf("%d/%d", n.Open, n.Done)
-}
-
 // waitStored waits until page b shows what the database holds and returns
 // how long that took.
 func (b *demoTab) waitStored(d *demoServer, uid int64, what string) time.Duration {

@@ -14,31 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"github.com/fiberfn/fiberfn/demo/app"
 )
-
-// shownTask is a task as a page shows it, or as the database holds it.
-type shownTask struct {
-	ID    string
-	Title string
-	Done  bool
-}
-
-// shownTasks returns the rows of the task list on the screen.
-func (b *demoTab) shownTasks() []shownTask {
-	b.t.Helper()
-	rows := eval[[][]string](b, `[...document.querySelectorAll("#task-list > li")].map(li => [
-		li.id.replace("task-", ""),
-		li.querySelector("form > span")?.textContent.trim() ?? "(editing)",
-		String(li.querySelector("button[name=done]")?.getAttribute("aria-pressed") === "true"),
-	])`)
-	out := make([]shownTask, len(rows))
-	for i, r := range rows {
-		out[i] = shownTask{ID: r[0], Title: r[1], Done: r[2] == "true"}
-	}
-	return out
-}
 
 // answerSizes returns the requests the page made with fetch or XHR since
 // it loaded, with the size of each answer's body in bytes and the time it
@@ -162,67 +138,6 @@ func TestBrowserNoLostClicks(t *testing.T) {
 			t.Logf("%s answers: %s", mode.name, strings.Join(log, ", "))
 		})
 	}
-}
-
-// storedTasks returns the user's tasks in the database, newest first as
-// the list shows them.
-func (b *demoTab) storedTasks(d *demoServer, uid int64) []shownTask {
-	b.t.Helper()
-	tasks, err := d.App.Store.Tasks(uid, app.FilterAll)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	var out []shownTask
-	for _, task := range slices.Backward(tasks) {
-		out = append(out, shownTask{ID: fmt.Sprint(task.ID), Title: task.Title, Done: task.Done})
-	}
-	return out
-}
-
-// waitShown waits until the list on the screen satisfies ok and htmx has
-// settled (htmx 2 makes swapped-in forms work only when they settle: a
-// keystroke before that would post the new add form without htmx).
-func (b *demoTab) waitShown(ok func([]shownTask) bool, what string) {
-	b.t.Helper()
-	deadline := time.Now().Add(swapTimeout)
-	for {
-		ts := b.shownTasks()
-		if ok(ts) {
-			b.waitIdle()
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("waiting for %s: the screen shows %v", what, ts)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// waitIdle waits until htmx has no request, swap or settle under way.
-func (b *demoTab) waitIdle() {
-	b.t.Helper()
-	idle := chromedp.Poll[chromedp.Void](htmxIdleJS, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(swapTimeout))
-	if _, err := chromedp.Run(b.ctx, idle); err != nil {
-		b.t.Fatalf("waiting for htmx to be idle: %v", err)
-	}
-}
-
-func titlesOf(ts []shownTask) []string {
-	var out []string
-	for _, t := range ts {
-		out = append(out, t.Title)
-	}
-	return out
-}
-
-func doneTitles(ts []shownTask) string {
-	var out []string
-	for _, t := range ts {
-		if t.Done {
-			out = append(out, t.Title)
-		}
-	}
-	return strings.Join(out, ",")
 }
 
 // TestBrowserRowsFollowTheFilter: with a filter active (htmx 4 and htmx

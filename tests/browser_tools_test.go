@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
-	"github.com/fiberfn/fiberfn/demo/app"
 )
 
 // setNetwork emulates the network of the tab through the DevTools
@@ -146,70 +143,6 @@ func (b *demoTab) settles() int {
 func (b *demoTab) waitSettles(n int) {
 	b.t.Helper()
 	b.waitFor(fmt.Sprintf("htmx swap #%d", n+1), fmt.Sprintf(`window.__settles > %d && %s`, n, htmxIdleJS))
-}
-
-// screenTask is a task as the page shows it.
-type screenTask struct {
-	ID    int64  `json:"id"`
-	Title string `json:"title"`
-	Done  bool   `json:"done"`
-}
-
-// screenTasks returns the tasks the page shows, in order, with the
-// counts above the list.
-func (b *demoTab) screenTasks() (tasks []screenTask, open, done int) {
-	b.t.Helper()
-	type screen struct {
-		Tasks []screenTask `json:"tasks"`
-		Open  string       `json:"open"`
-		Done  string       `json:"done"`
-	}
-	s := eval[screen](b, `({
-		tasks: [...document.querySelectorAll("#task-list > li")].map(li => ({
-			id: Number(li.id.replace("task-", "")),
-			title: li.querySelector("form > span")?.textContent.trim() ?? "(editing)",
-			done: li.classList.contains("done"),
-		})),
-		open: document.querySelector("#count-open")?.textContent.trim() ?? "",
-		done: document.querySelector("#count-done")?.textContent.trim() ?? "",
-	})`)
-	open, err1 := strconv.Atoi(s.Open)
-	done, err2 := strconv.Atoi(s.Done)
-	if err := errors.Join(err1, err2); err != nil {
-		b.t.Fatalf("the counts on screen %q and %q: %v", s.Open, s.Done, err)
-	}
-	return s.Tasks, open, done
-}
-
-// expectScreenIsDB checks that the list on screen is the user's list in
-// the database under the page's filter: the same tasks in the same order
-// (newest first),
-// each as done as stored, and counts that agree.
-func (b *demoTab) expectScreenIsDB(d *demoServer, username string) {
-	b.t.Helper()
-	filter := app.ParseFilter(eval[string](b, `new URLSearchParams(location.search).get("filter") ?? ""`))
-	stored, err := d.App.Store.Tasks(d.userID(username), app.FilterAll)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	var want []screenTask
-	var open, done int
-	for _, t := range slices.Backward(stored) { // the list shows the newest first
-		if t.Done {
-			done++
-		} else {
-			open++
-		}
-		if filter == app.FilterOpen && t.Done || filter == app.FilterDone && !t.Done {
-			continue
-		}
-		want = append(want, screenTask{t.ID, t.Title, t.Done})
-	}
-	got, gotOpen, gotDone := b.screenTasks()
-	if fmt.Sprint(got) != fmt.Sprint(want) || gotOpen != open || gotDone != done {
-		b.t.Fatalf("the screen differs from the database (filter %s):\n screen   %v, %d open, %d done\n database %v, %d open, %d done",
-			filter, got, gotOpen, gotDone, want, open, done)
-	}
 }
 
 // response is one response the tab received.

@@ -56,7 +56,7 @@ func testClusterBrowser(t *testing.T) {
 	}
 	b.open("/")
 	var onScreen []string
-	got, _, _ := b.screenTasks()
+	got := b.shownTasks()
 	for _, s := range slices.Backward(got) { // the list shows the newest first
 		onScreen = append(onScreen, s.Title)
 	}
