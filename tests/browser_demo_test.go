@@ -158,7 +158,10 @@ func watchConsole(t *testing.T, ctx context.Context) {
 //     error is the EventSource's error event), a live stream that the
 //     server ended (a logout) or that lost the network; it reconnects;
 //   - "htmx: htmx:error: Failed to fetch": htmx 4, a request that failed
-//     on the network (offline).
+//     on the network (offline);
+//   - "htmx: htmx:sse:error: Failed to fetch": htmx 4's hx-sse, a live
+//     stream whose reconnect failed on the network (cut, or its instance
+//     gone); it tries again.
 //
 // Anything else htmx logs (a selector that matched nothing, a swap or
 // target error, a bad attribute) is a mistake in the markup.
@@ -170,6 +173,7 @@ var expectedHTMXLogs = []string{
 	"htmx:timeout",
 	"[object Event]",
 	"htmx: htmx:error: Failed to fetch",
+	"htmx: htmx:sse:error: Failed to fetch",
 }
 
 // htmxComplaint reports whether m is an error or warning that htmx
