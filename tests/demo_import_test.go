@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fiberfn/fiberfn/demo/app"
 )
@@ -177,10 +178,16 @@ func testDemoImportTasks(t *testing.T, database func() string) {
 			user := "replayer" + fmt.Sprint(len(accept))
 			c.signup(user, user+"-password")
 			ct, body := importBody(t, "tasks.txt", importLines(10))
-			c.postBody("/api/import_tasks", ct, body, "Accept", accept, "Idempotency-Key", "same-key-"+user)
-			c.postBody("/api/import_tasks", ct, body, "Accept", accept, "Idempotency-Key", "same-key-"+user)
-			if n := d.taskCount(user); n != 10 {
-				t.Errorf("%s: %d tasks, want 10", accept, n)
+			first := c.postBody("/api/import_tasks", ct, body, "Accept", accept, "Idempotency-Key", "same-key-"+user)
+			second := c.postBody("/api/import_tasks", ct, body, "Accept", accept, "Idempotency-Key", "same-key-"+user)
+			// The count is read once the stream has ended; poll briefly in
+			// case the database shows the commit a moment later.
+			n := d.taskCount(user)
+			for deadline := time.Now().Add(5 * time.Second); n != 10 && time.Now().Before(deadline); n = d.taskCount(user) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if n != 10 {
+				t.Errorf("%s: %d tasks, want 10 (first answer %d %q, second %d %q)", accept, n, first.Status, first.Body, second.Status, second.Body)
 			}
 		}
 	})
