@@ -104,14 +104,8 @@ func TestStoreCountsAtScale(t *testing.T) {
 		tasks = 1_000
 	}
 	forEachStore(t, func(t *testing.T, s *Store) {
-		alice, err := s.CreateUser("alice", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bob, err := s.CreateUser("bob", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice := mustCreateUser(t, s, "alice")
+		bob := mustCreateUser(t, s, "bob")
 		seedTasks(t, s, alice.ID, tasks)
 		seedTasks(t, s, bob.ID, 100)
 		checkCounts(t, s, "after seeding", alice.ID, bob.ID)
@@ -145,10 +139,7 @@ func TestStoreCountsAtScale(t *testing.T) {
 // (on PostgreSQL with no Go-side lock): the counts still match.
 func TestStoreCountsConcurrent(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		u, err := s.CreateUser("busy", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := mustCreateUser(t, s, "busy")
 		seedTasks(t, s, u.ID, 200)
 		ids := taskIDs(t, s, u.ID)
 		var wg sync.WaitGroup
@@ -180,14 +171,8 @@ func TestStoreCountsConcurrent(t *testing.T) {
 // too, since the database keeps them.
 func TestStoreCountsOutsideStore(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		u, err := s.CreateUser("scripted", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		other, err := s.CreateUser("other", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := mustCreateUser(t, s, "scripted")
+		other := mustCreateUser(t, s, "other")
 		seedTasks(t, s, u.ID, 40)
 		seedTasks(t, s, other.ID, 8)
 		q := s.dialect.rebind
@@ -229,10 +214,7 @@ func TestStoreCountsOutsideStore(t *testing.T) {
 // the row changed behind the triggers' back, it reports the row.
 func TestStoreCountsReadOneRow(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		u, err := s.CreateUser("row", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := mustCreateUser(t, s, "row")
 		seedTasks(t, s, u.ID, 4)
 		if _, err := s.db.Exec(s.dialect.rebind(`UPDATE task_counts SET open_tasks = 1000, done_tasks = 7 WHERE user_id = $1`), u.ID); err != nil {
 			t.Fatal(err)

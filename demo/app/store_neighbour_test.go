@@ -8,14 +8,8 @@ import "testing"
 // user's, 0 for none.
 func TestStoreNextTaskID(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		alice, err := s.CreateUser("alice", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bob, err := s.CreateUser("bob", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice := mustCreateUser(t, s, "alice")
+		bob := mustCreateUser(t, s, "bob")
 		add := func(u *User, title string) int64 {
 			t.Helper()
 			task, err := s.AddTask(u.ID, title)

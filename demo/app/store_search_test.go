@@ -76,14 +76,8 @@ func searchTitles(t *testing.T, s *Store, userID int64, text string, f Filter) [
 
 func TestSearchStore(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		alice, err := s.CreateUser("alice", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bob, err := s.CreateUser("bob", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice := mustCreateUser(t, s, "alice")
+		bob := mustCreateUser(t, s, "bob")
 		ids := map[string]int64{}
 		for _, title := range []string{"Buy milk", "Milkshake recipe", "call Bob about the buy-out", "Café crème", "e-mail anna@example.com", "Pay 1.5 bills", "日本語の本", "snake_case_name"} {
 			task, err := s.AddTask(alice.ID, title)
@@ -172,14 +166,8 @@ func TestSearchHostile(t *testing.T) {
 		strings.Repeat("a", 200), strings.Repeat("日", 200), strings.Repeat("a ", 16),
 	}
 	forEachStore(t, func(t *testing.T, s *Store) {
-		alice, err := s.CreateUser("alice", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bob, err := s.CreateUser("bob", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice := mustCreateUser(t, s, "alice")
+		bob := mustCreateUser(t, s, "bob")
 		for _, title := range hostile {
 			// PostgreSQL text holds no NUL and only UTF-8 (the add form
 			// refuses both).
@@ -214,10 +202,7 @@ func TestSearchHostile(t *testing.T) {
 
 func TestSearchPages(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		u, err := s.CreateUser("pager", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := mustCreateUser(t, s, "pager")
 		const n = 2*PageSize + 7
 		var want []int64
 		for i := 0; i < n; i++ {
@@ -275,10 +260,7 @@ DROP TRIGGER tasks_search_update_after; DROP TRIGGER tasks_search_delete; DROP T
 		if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = 6`); err != nil {
 			t.Fatal(err)
 		}
-		u, err := s.CreateUser("early", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := mustCreateUser(t, s, "early")
 		for _, title := range []string{"an early task", "another one"} {
 			if _, err := s.AddTask(u.ID, title); err != nil {
 				t.Fatal(err)

@@ -68,14 +68,8 @@ func TestStoreUsers(t *testing.T) {
 
 func TestStoreTasks(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		alice, err := s.CreateUser("alice", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bob, err := s.CreateUser("bob", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alice := mustCreateUser(t, s, "alice")
+		bob := mustCreateUser(t, s, "bob")
 		mustCounts(t, s, alice.ID, 0, 0) // no task yet: no counts row
 		var ids []int64
 		for _, title := range []string{"one", "two", "three", "four"} {
@@ -191,10 +185,7 @@ func TestStoreTasks(t *testing.T) {
 // on both databases.
 func TestStoreTitles(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
-		u, err := s.CreateUser("titles", []byte("h"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		u := mustCreateUser(t, s, "titles")
 		for _, title := range []string{`'; DROP TABLE tasks; --`, `$1 ?1 :a @b`, "日本語 ✓ 🎉", `<script>alert(1)</script>`, strings.Repeat("x", 200)} {
 			task, err := s.AddTask(u.ID, title)
 			if err != nil {
@@ -205,4 +196,15 @@ func TestStoreTitles(t *testing.T) {
 			}
 		}
 	})
+}
+
+// mustCreateUser creates a user with a placeholder hash, failing the test
+// on an error.
+func mustCreateUser(t *testing.T, s *Store, name string) *User {
+	t.Helper()
+	u, err := s.CreateUser(name, []byte("h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
