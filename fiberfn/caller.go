@@ -42,6 +42,7 @@ type reqHeaders struct {
 	accept          []byte
 	contentEncoding []byte
 	idempotencyKey  []byte
+	idempotencyKeys int // how many Idempotency-Key headers came
 }
 
 // scan fills h from the request. The slices alias request memory and are
@@ -71,6 +72,7 @@ func (h *reqHeaders) scan(c *fiber.Ctx) {
 				h.full = bytes.EqualFold(v, []byte("full"))
 			} else if bytes.EqualFold(k, []byte(headerIdempotencyKey)) {
 				h.idempotencyKey = v
+				h.idempotencyKeys++
 			}
 		case 16: // Content-Encoding
 			if bytes.EqualFold(k, []byte(fiber.HeaderContentEncoding)) {

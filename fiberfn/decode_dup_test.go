@@ -80,6 +80,11 @@ func TestDuplicatedFields(t *testing.T) {
 		{"another field in the query", req{path: "/api/login?n=3", body: "username=alice", headers: formCT}, "", `{"username":"alice","n":3,"tags":null,"Avatar":null}`},
 		{"a slice in the query and the body", req{path: "/api/login?tag=a", body: "tag=b&tag=c&username=alice", headers: formCT}, "", `{"username":"alice","n":0,"tags":["a","b","c"],"Avatar":null}`},
 		{"a slice repeated in multipart", req{path: "/api/login", body: mpTags, headers: map[string]string{"Content-Type": mpTypeTags}}, "", `{"username":"alice","n":0,"tags":["a","b"],"Avatar":null}`},
+		{"JSON key twice", req{path: "/api/login", body: `{"username":"decoy","username":"alice"}`, headers: map[string]string{"Content-Type": "application/json"}}, "username", ""},
+		{"JSON key twice, differing in case", req{path: "/api/login", body: `{"username":"decoy","Username":"alice"}`, headers: map[string]string{"Content-Type": "application/json"}}, "username", ""},
+		{"JSON key twice, escaped", req{path: "/api/login", body: `{"user\u006eame":"decoy", "username" : "alice"}`, headers: map[string]string{"Content-Type": "application/json"}}, "username", ""},
+		{"JSON list twice", req{path: "/api/login", body: `{"tags":["a"],"n":1,"tags":["b"]}`, headers: map[string]string{"Content-Type": "application/json"}}, "tags", ""},
+		{"JSON repeats only inside a value", req{path: "/api/login", body: `{"username":"alice","extra":{"username":1,"username":2},"more":[{"n":1},{"n":2}]}`, headers: map[string]string{"Content-Type": "application/json"}}, "", `{"username":"alice","n":0,"tags":null,"Avatar":null}`},
 		{"JSON alone", req{path: "/api/login", body: `{"username":"alice"}`, headers: map[string]string{"Content-Type": "application/json"}}, "", `{"username":"alice","n":0,"tags":null,"Avatar":null}`},
 		{"another field in the query beside JSON", req{path: "/api/login?n=2", body: `{"username":"alice"}`, headers: map[string]string{"Content-Type": "application/json"}}, "", `{"username":"alice","n":2,"tags":null,"Avatar":null}`},
 	}

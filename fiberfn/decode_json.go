@@ -111,7 +111,8 @@ func (p *jsonPlan) lookup(key string) *jsonField {
 }
 
 // decodeJSON fills in from a JSON body. A key for a field the query string
-// already set is refused as sent twice. Its errors name the field and what
+// already set, or a field the body sets twice (by one key or two that
+// differ in case), is refused as sent twice. Its errors name the field and what
 // was expected in words, never a Go type.
 func (d *decoder) decodeJSON(body []byte, in reflect.Value, seen *seenSet) error {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -121,6 +122,11 @@ func (d *decoder) decodeJSON(body []byte, in reflect.Value, seen *seenSet) error
 		// JSON text is UTF-8 (RFC 8259); encoding/json would turn each
 		// invalid byte into U+FFFD and let the value through.
 		return &Error{Code: http.StatusBadRequest, Message: "The request body is not valid UTF-8."}
+	}
+	if name := d.json.repeatedJSONField(body); name != "" {
+		var errs fieldErrs
+		errs.add(name, errSentTwice)
+		return errs.asError()
 	}
 	if !d.json.fallback && seen.empty() {
 		return jsonError(json.Unmarshal(body, in.Addr().Interface()), "")

@@ -109,6 +109,7 @@ var (
 	errOnceInvalid  = &Error{Code: http.StatusBadRequest, Message: "This form has expired; please reload the page and try again."}
 	errOnceConflict = &Error{Code: http.StatusConflict, Message: "This form was already sent with other values; please reload the page."}
 	errOnceBusy     = &Error{Code: http.StatusConflict, Message: "This form is still being processed; please wait a moment and reload the page."}
+	errOnceTwice    = &Error{Code: http.StatusBadRequest, Message: "This request carries its one-time token (or Idempotency-Key) more than once; send it once."}
 )
 
 // begin claims the token of the request. It returns a claim to run the
@@ -118,9 +119,13 @@ var (
 func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta) (*onceClaim, answer) {
 	p := st.plugin
 	kind := st.kind
-	token := onceToken(c, st, kind)
+	token, twice := onceToken(c, st, kind)
 	clientKey := len(st.hdr.idempotencyKey) > 0 // else a signed form token
 	switch {
+	// Two tokens are refused rather than one picked: which one a proxy or
+	// a middleware in front reads is not ours to know.
+	case twice:
+		return nil, refusal(errOnceTwice, true)
 	// Refusals carry the submitted values back, so the re-rendered form
 	// (with a fresh token) keeps what the user typed.
 	case token == "":
@@ -166,24 +171,33 @@ func (s *onceStore) begin(c *fiber.Ctx, st *requestState, m *meta) (*onceClaim, 
 
 // onceToken returns the request's token: the Idempotency-Key header, else
 // the form field, from the body or else the query (where htmx sends a
-// DELETE's values).
-func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) string {
+// DELETE's values). twice reports a token sent more than once: two
+// headers, or the field twice in the body, the query or both.
+func onceToken(c *fiber.Ctx, st *requestState, kind bodyKind) (token string, twice bool) {
 	if k := st.hdr.idempotencyKey; len(k) > 0 {
-		return string(k)
+		return string(k), st.hdr.idempotencyKeys > 1
+	}
+	query := c.Request().URI().QueryArgs()
+	inQuery := 0
+	if query.Has(OnceField) {
+		inQuery = len(query.PeekMulti(OnceField))
 	}
 	switch kind {
 	case bodyURLEncoded:
-		if t := c.Request().PostArgs().Peek(OnceField); len(t) > 0 {
-			return string(t)
+		post := c.Request().PostArgs()
+		if post.Has(OnceField) {
+			values := post.PeekMulti(OnceField)
+			return string(values[0]), len(values)+inQuery > 1
 		}
 	case bodyMultipart:
-		if t := c.FormValue(OnceField); t != "" {
-			return t
+		if form, err := c.MultipartForm(); err == nil && len(form.Value[OnceField]) > 0 {
+			values := form.Value[OnceField]
+			return values[0], len(values)+inQuery > 1
 		}
 	case bodyJSON:
-		return ""
+		return "", false
 	}
-	return string(c.Request().URI().QueryArgs().Peek(OnceField))
+	return string(query.Peek(OnceField)), inQuery > 1
 }
 
 // valuesDigest identifies the values a request sent, whatever their order
