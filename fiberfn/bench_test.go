@@ -287,3 +287,41 @@ func BenchmarkAnswerCodec(b *testing.B) {
 		}
 	}
 }
+
+// decodeJSONBody is decodeBench's fields as a JSON body.
+var decodeJSONBody = []byte(`{"title":"Buy milk","done":true,"id":42,"priority":3,"score":1.5,"tag":["a","b"],"note":"hi"}`)
+
+// BenchmarkDecodeJSON measures decoding a JSON body of seven fields,
+// including the check for a key set twice (BenchmarkJSONRepeatCheck alone).
+func BenchmarkDecodeJSON(b *testing.B) {
+	dec, err := newDecoder(reflectTypeOf[decodeBench](), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var in decodeBench
+		var seen seenSet
+		if err := dec.decodeJSON(decodeJSONBody, inputValue(&in), &seen); err != nil {
+			b.Fatal(err)
+		}
+		decodeSink = in
+	}
+}
+
+// BenchmarkJSONRepeatCheck measures the scan for a key set twice alone,
+// the part of BenchmarkDecodeJSON that encoding/json does not do.
+func BenchmarkJSONRepeatCheck(b *testing.B) {
+	dec, err := newDecoder(reflectTypeOf[decodeBench](), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if dec.json.repeatedJSONField(decodeJSONBody) != "" {
+			b.Fatal("a repeat in a body without one")
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package fiberfn
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
 
 // repeatedJSONField returns the first key of the input's field that a JSON
 // object body sets more than once, by the same key or by two keys that name
@@ -38,7 +42,7 @@ func (p *jsonPlan) repeatedJSONField(body []byte) string {
 		if !s.skipValue() {
 			return ""
 		}
-		if jf := p.lookup(key); jf != nil {
+		if jf := p.lookupBytes(key); jf != nil {
 			i := p.indexOf(jf)
 			if seen[i] {
 				return jf.keys[0]
@@ -92,22 +96,63 @@ func (s *jsonScanner) eat(c byte) bool {
 	return false
 }
 
-// key reads an object key: a string, unescaped when it holds escapes.
-func (s *jsonScanner) key() (string, bool) {
+// key reads an object key: a string, unescaped when it holds escapes. The
+// key aliases the body unless it held an escape.
+func (s *jsonScanner) key() ([]byte, bool) {
 	start := s.i
 	escaped, ok := s.skipString()
 	if !ok {
-		return "", false
+		return nil, false
 	}
-	raw := s.b[start+1 : s.i-1]
 	if !escaped {
-		return string(raw), true
+		return s.b[start+1 : s.i-1], true
 	}
 	var k string
 	if json.Unmarshal(s.b[start:s.i], &k) != nil {
-		return "", false
+		return nil, false
 	}
-	return k, true
+	return []byte(k), true
+}
+
+// lookupBytes is lookup for a key held as bytes, without copying it.
+func (p *jsonPlan) lookupBytes(key []byte) *jsonField {
+	if i, ok := p.byKey[string(key)]; ok {
+		return &p.fields[i]
+	}
+	for i := range p.fields {
+		for _, k := range p.fields[i].keys {
+			if equalFoldASCII(k, key) {
+				return &p.fields[i]
+			}
+		}
+	}
+	return nil
+}
+
+// equalFoldASCII reports whether s and b are equal without regard to case,
+// as strings.EqualFold does; it copies b only when either is not ASCII.
+func equalFoldASCII(s string, b []byte) bool {
+	if len(s) != len(b) {
+		// Only non-ASCII letters (the Kelvin sign, say) fold to
+		// letters of another length.
+		return !(isASCII(s) && isASCII(string(b))) && strings.EqualFold(s, string(b))
+	}
+	for i := 0; i < len(s); i++ {
+		x, y := s[i], b[i]
+		if x >= utf8.RuneSelf || y >= utf8.RuneSelf {
+			return strings.EqualFold(s, string(b))
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // skipString consumes a string and says whether it held an escape.
@@ -172,4 +217,13 @@ func (s *jsonScanner) skipValue() bool {
 		s.i++
 	}
 	return s.i > start
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
